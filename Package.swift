@@ -1,0 +1,144 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Language mode 5 keeps strict-concurrency diagnostics as warnings while the
+// clients are built out; every module still compiles with the Swift 6 compiler.
+let settings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+/// One module per step kind (DESIGN.md): each depends on the core and the clients it needs.
+func step(_ name: String, _ extra: [Target.Dependency] = []) -> Target {
+    .target(
+        name: name,
+        dependencies: ["LDEdgeCore"] + extra,
+        path: "Sources/Steps/\(name)",
+        swiftSettings: settings
+    )
+}
+
+let package = Package(
+    name: "ldedge",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ldedge", targets: ["ldedge"]),
+        .plugin(name: "LDEdgeCommand", targets: ["LDEdgeCommand"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/CoreOffice/XMLCoder", exact: "0.18.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
+    ],
+    targets: [
+        // Command line: thin ArgumentParser commands, one file each.
+        .executableTarget(
+            name: "ldedge",
+            dependencies: [
+                "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: settings
+        ),
+
+        // Engine, workflow language, state, diagnostics.
+        .target(
+            name: "LDEdgeCore",
+            dependencies: [
+                "Git",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: settings
+        ),
+
+        // The registry of every built-in step kind.
+        .target(
+            name: "BuiltinSteps",
+            dependencies: [
+                "LDEdgeCore", "RunStep", "CleanupStep", "BuildHandlerStep", "PackageZipStep",
+                "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep", "FlipFlagStep",
+            ],
+            swiftSettings: settings
+        ),
+        step("RunStep"),
+        step("CleanupStep"),
+        step("BuildHandlerStep", ["LaunchDarkly", .product(name: "Mustache", package: "swift-mustache")]),
+        step("PackageZipStep", ["Archive"]),
+        step("UploadSiteStep", ["AWS", "Git"]),
+        step("EdgeDistributionStep", ["AWS"]),
+        step("AttachTriggerStep", ["AWS"]),
+        step("FlipFlagStep", ["LaunchDarkly"]),
+
+        // Clients: the only layer that talks to the network.
+        .target(
+            name: "AWS",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "XMLCoder", package: "XMLCoder"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "LaunchDarkly",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "LDSandbox",
+            dependencies: [
+                "LaunchDarkly",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: settings
+        ),
+
+        // System libraries and their thin wrappers.
+        .systemLibrary(
+            name: "CGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
+        ),
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
+        ),
+        .target(name: "Git", dependencies: ["CGit2"], swiftSettings: settings),
+        .target(name: "Archive", dependencies: ["CArchive"], swiftSettings: settings),
+
+        // SwiftPM command plugin: `swift package --allow-writing-to-package-directory ldedge ...`.
+        .plugin(
+            name: "LDEdgeCommand",
+            capability: .command(
+                intent: .custom(verb: "ldedge", description: "Run ldedge (plan, deploy, teardown, ...) from the package directory"),
+                permissions: [.writeToPackageDirectory(reason: "ldedge keeps its state and build output under .ldedge/")]
+            )
+        ),
+
+        // Tests mirror sources; shared fixtures live in LDEdgeTestSupport.
+        .target(
+            name: "LDEdgeTestSupport",
+            dependencies: ["LDEdgeCore", "AWS", "LaunchDarkly"],
+            path: "Tests/LDEdgeTestSupport",
+            swiftSettings: settings
+        ),
+        .testTarget(name: "LDEdgeCoreTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport"], swiftSettings: settings),
+        .testTarget(name: "StepsTests", dependencies: ["BuiltinSteps", "LDEdgeTestSupport"], swiftSettings: settings),
+        .testTarget(name: "AWSTests", dependencies: ["AWS", "LDEdgeTestSupport"], swiftSettings: settings),
+        .testTarget(name: "LaunchDarklyTests", dependencies: ["LaunchDarkly", "LDSandbox", "LDEdgeTestSupport"], swiftSettings: settings),
+        .testTarget(name: "LDSandboxTests", dependencies: ["LDSandbox", "LaunchDarkly", "LDEdgeTestSupport"], swiftSettings: settings),
+        .testTarget(name: "GitTests", dependencies: ["Git", "LDEdgeTestSupport"], swiftSettings: settings),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "LDEdgeTestSupport"], swiftSettings: settings),
+        .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport"], swiftSettings: settings),
+    ]
+)

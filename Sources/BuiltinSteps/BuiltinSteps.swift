@@ -1,0 +1,1 @@
+// BuiltinSteps module
