@@ -229,6 +229,7 @@ public final class Engine: @unchecked Sendable {
     func applyStep(
         _ workflowStep: WorkflowStep, workflow: Workflow, recorder: Recorder, services: ServiceCache, begun: inout [String]
     ) async throws -> Bool {
+        if InterruptFlag.shared.isRaised { throw Interrupted() }
         guard let kind = registry[workflowStep.kind] else { throw EngineError.unknownKind(step: workflowStep.id, kind: workflowStep.kind) }
         let state = recorder.state
         var outputs: [String: [String: String]] = [:]
