@@ -106,7 +106,7 @@ extension AWSClient {
             httpRequest.headers.replaceOrAdd(name: "Host", value: target.hostHeader)
             httpRequest.headers.replaceOrAdd(name: "User-Agent", value: "ldedge-aws/1.0")
             if !request.body.isEmpty || request.method == .POST || request.method == .PUT {
-                httpRequest.body = .bytes(ByteBuffer(data: request.body))
+                httpRequest.body = .bytes(ByteBuffer(bytes: request.body))
             }
             configuration.observer?.requestWillBeSent(event)
             configuration.logger.debug("AWS request", metadata: [
@@ -123,7 +123,7 @@ extension AWSClient {
                 } else {
                     body = try await raw.body.collect(upTo: Self.maxResponseBytes)
                 }
-                response = AWSHTTPResponse(status: status, headers: raw.headers, body: Data(buffer: body))
+                response = AWSHTTPResponse(status: status, headers: raw.headers, body: Data(body.readableBytesView))
             } catch {
                 configuration.observer?.requestDidFinish(event, status: nil)
                 if error is CancellationError { throw error }

@@ -77,7 +77,9 @@ public struct SigV4Signer: Sendable {
         if let token = credentials.sessionToken {
             headers.append(("X-Amz-Security-Token", token))
         }
-        let explicitHash = headers.first { $0.0.lowercased() == "x-amz-content-sha256" }?.1
+        // botocore semantics: S3 always signs its own payload hash header; other services
+        // use an explicit x-amz-content-sha256 header when the caller set one.
+        let explicitHash = isS3 ? nil : headers.first { $0.0.lowercased() == "x-amz-content-sha256" }?.1
         let bodyHash = payloadHash ?? explicitHash ?? Self.hexSHA256(request.body)
         if isS3 {
             headers.removeAll { $0.0.lowercased() == "x-amz-content-sha256" }
