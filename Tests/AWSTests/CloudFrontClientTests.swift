@@ -95,7 +95,8 @@ final class CloudFrontClientTests: EmulatorTestCase {
         XCTAssertEqual(created.config, original)
         XCTAssertEqual(created.config.comment, "  spaces kept  ")
         let function = try await createEdgeFunction()
-        let arn = try XCTUnwrap(try await client.lambda.publishVersion(name: function.functionName).versionArn)
+        let published = try await client.lambda.publishVersion(name: function.functionName)
+        let arn = try XCTUnwrap(published.versionArn)
         try await client.cloudFront.updateDistribution(id: created.id) { try $0.setLambdaFunctionAssociations([.init(lambdaFunctionARN: arn, eventType: .viewerRequest)]) }
         let (after, _) = try await client.cloudFront.getDistributionConfig(id: created.id)
         let behavior = try XCTUnwrap(after.xml.child("DefaultCacheBehavior"))
@@ -108,7 +109,8 @@ final class CloudFrontClientTests: EmulatorTestCase {
 
     func testStaleIfMatchIsRetriedByReReading() async throws {
         let function = try await createEdgeFunction()
-        let arn = try XCTUnwrap(try await client.lambda.publishVersion(name: function.functionName).versionArn)
+        let published = try await client.lambda.publishVersion(name: function.functionName)
+        let arn = try XCTUnwrap(published.versionArn)
         let (created, _) = try await makeDistribution()
         let cloudFront = client.cloudFront
         // A direct update with a stale ETag fails with 412.
@@ -137,7 +139,8 @@ final class CloudFrontClientTests: EmulatorTestCase {
 
     func testInvalidAssociationsAreRejected() async throws {
         let function = try await createEdgeFunction()
-        let version = try XCTUnwrap(try await client.lambda.publishVersion(name: function.functionName).versionArn)
+        let published = try await client.lambda.publishVersion(name: function.functionName)
+        let version = try XCTUnwrap(published.versionArn)
         let unqualified = function.functionArn.replacingOccurrences(of: ":$LATEST", with: "")
         let (created, _) = try await makeDistribution()
         for bad in [unqualified, unqualified + ":$LATEST", version.replacingOccurrences(of: "us-east-1", with: "eu-west-1"), unqualified + ":live"] {
@@ -181,7 +184,8 @@ final class CloudFrontClientTests: EmulatorTestCase {
     func testReplicatedFunctionCannotBeDeletedUntilReplicasAreGone() async throws {
         try await emulator.configure(replicaReleaseSeconds: 0.5)
         let function = try await createEdgeFunction()
-        let arn = try XCTUnwrap(try await client.lambda.publishVersion(name: function.functionName).versionArn)
+        let published = try await client.lambda.publishVersion(name: function.functionName)
+        let arn = try XCTUnwrap(published.versionArn)
         let (created, _) = try await makeDistribution(associations: [.init(lambdaFunctionARN: arn, eventType: .viewerRequest)])
         do {
             try await client.lambda.deleteFunction(name: function.functionName)

@@ -1,6 +1,9 @@
 import AWS
 import Crypto
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import LDEdgeTestSupport
 import XCTest
 
@@ -53,15 +56,15 @@ final class S3ClientTests: EmulatorTestCase {
     }
 
     func testMissingObjectIsNotFound() async throws {
-        try await client.s3.createBucket("b")
-        let missing = try await client.s3.objectMetadataIfPresent(bucket: "b", key: "nope")
+        try await client.s3.createBucket("missing-keys")
+        let missing = try await client.s3.objectMetadataIfPresent(bucket: "missing-keys", key: "nope")
         XCTAssertNil(missing)
         do {
-            _ = try await client.s3.getObject(bucket: "b", key: "nope")
+            _ = try await client.s3.getObject(bucket: "missing-keys", key: "nope")
             XCTFail("expected NoSuchKey")
         } catch let error as AWSError {
             XCTAssertEqual(error.code, "NoSuchKey")
-            XCTAssertTrue(error.description.contains("s3://b/nope"), error.description)
+            XCTAssertTrue(error.description.contains("s3://missing-keys/nope"), error.description)
         }
     }
 
@@ -96,8 +99,10 @@ final class S3ClientTests: EmulatorTestCase {
         let listed = try await s3.listAllObjects(bucket: "many")
         XCTAssertEqual(listed.map(\.key), keys)
         XCTAssertEqual(recorder.count(of: "ListObjectsV2"), 2, "1,500 keys take two pages of 1,000")
+        recorder.reset()
         let small = try await s3.listAllObjects(bucket: "many", prefix: "obj/0001", pageSize: 7)
-        XCTAssertEqual(small.count, 100)
+        XCTAssertEqual(small.map(\.key), (10..<20).map { String(format: "obj/%05d.txt", $0) })
+        XCTAssertEqual(recorder.count(of: "ListObjectsV2"), 2, "10 keys in pages of 7")
 
         recorder.reset()
         let deleted = try await s3.deleteObjects(bucket: "many", keys: keys)

@@ -1,5 +1,8 @@
 import AWS
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// The local AWS emulator (moto plus ldedge's CloudFront/Lambda patches), run from
 /// `scripts/aws-emulator/server.py` on a free loopback port.
@@ -19,6 +22,7 @@ public final class AWSEmulator: @unchecked Sendable {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Where the launcher lives in this checkout.

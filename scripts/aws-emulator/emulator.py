@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from cloudfront import CloudFront, error_xml
-from operations import classify, is_mutating, service_of
+from operations import classify, is_mutating, region_of, service_of
 
 
 @dataclass
@@ -89,7 +89,7 @@ class Emulator:
             start_response(status, headers)
             return [payload]
         if service == "lambda":
-            early = self.lambda_before(operation, path, query, body)
+            early = self.lambda_before(operation, path, query, body, region_of(environ))
             if early is not None:
                 status, code, message = early
                 return self.error(start_response, service, status, code, message)
@@ -176,6 +176,14 @@ class Emulator:
             name = parts[6] if len(parts) > 6 else name
         return name
 
+    @staticmethod
+    def _moto_function(name, region):
+        from moto.awslambda.models import lambda_backends
+        try:
+            return lambda_backends[DEFAULT_ACCOUNT_ID][region].get_function(name, None)
+        except Exception:  # moto raises its own not-found types; let moto answer
+            return None
+
     def _busy(self, name):
         with self.lock:
             entry = self.lambda_busy_until.get(name)
@@ -183,7 +191,7 @@ class Emulator:
                 return entry[0]
             return None
 
-    def lambda_before(self, operation, path, query, body):
+    def lambda_before(self, operation, path, query, body, region):
         name = self._function_name(path)
         if operation == "CreateFunction":
             try:
@@ -214,6 +222,23 @@ class Emulator:
                     f"The operation cannot be performed at this time. An update is in progress for resource: {arn}"
                     if busy == "update" else
                     f"The operation cannot be performed at this time. The function is currently in the following state: Pending")
+        if operation == "PublishVersion" and name:
+            try:
+                spec = json.loads(body or b"{}")
+            except ValueError:
+                spec = {}
+            current = self._moto_function(name, region)
+            if current is not None:
+                wanted = spec.get("CodeSha256")
+                if wanted and wanted != current.code_sha_256:
+                    return 400, "InvalidParameterValueException", (
+                        f"CodeSHA256 ({wanted}) is different from current CodeSHA256 in $LATEST ({current.code_sha_256}). "
+                        "Please try again with the current CodeSHA256.")
+                revision = spec.get("RevisionId")
+                if revision and revision != getattr(current, "revision_id", revision):
+                    return 412, "PreconditionFailedException", (
+                        "The Revision Id provided does not match the latest Revision Id. "
+                        "Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
         if operation == "DeleteFunction" and name:
             blocking = self.cloudfront.replicated_versions(name, query.get("Qualifier"))
             if blocking:

@@ -25,6 +25,11 @@ def service_of(environ, body):
     return "s3"
 
 
+def region_of(environ):
+    match = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(1) if match else "us-east-1"
+
+
 def _action(query, body):
     if "Action" in query:
         return query["Action"]
