@@ -162,6 +162,10 @@ public struct ProfileCredentialProvider: AWSCredentialProvider {
         if profile["aws_access_key_id"] != nil || profile["aws_secret_access_key"] != nil {
             return try staticKeys(profile, source: source)
         }
+        if profile["sso_session"] != nil || profile["sso_start_url"] != nil {
+            throw CredentialError.invalid(source: source, reason: "IAM Identity Center (SSO) profiles are not supported directly; run "
+                + "`eval \"$(aws configure export-credentials --profile \(profileName) --format env)\"` and retry")
+        }
         if visited.isEmpty {
             throw CredentialError.notConfigured(source: name, reason: "the profile has no aws_access_key_id, role_arn or web_identity_token_file")
         }
