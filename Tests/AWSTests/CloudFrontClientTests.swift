@@ -199,6 +199,31 @@ final class CloudFrontClientTests: EmulatorTestCase {
         try await client.lambda.deleteFunction(name: function.functionName)
     }
 
+    func testListingDistributionsAndOriginAccessControls() async throws {
+        let (created, oac) = try await makeDistribution()
+        let distributions = try await client.cloudFront.listDistributions()
+        XCTAssertEqual(distributions.map(\.id), [created.id])
+        XCTAssertEqual(distributions.first?.comment, "rebrand")
+        XCTAssertEqual(distributions.first?.enabled, true)
+        let controls = try await client.cloudFront.listOriginAccessControls()
+        XCTAssertEqual(controls, [OriginAccessControlSummary(id: oac.id, name: "site-oac")])
+    }
+
+    func testRepeated412GivesUpAfterTheBound() async throws {
+        let (created, _) = try await makeDistribution()
+        try await emulator.injectFault(service: "cloudfront", operation: "UpdateDistribution", status: 412, code: "PreconditionFailed", count: 5)
+        recorder.reset()
+        do {
+            try await client.cloudFront.updateDistribution(id: created.id, maxAttempts: 3) { $0.comment = "changed" }
+            XCTFail("expected PreconditionFailed after 3 attempts")
+        } catch let error as AWSError {
+            XCTAssertEqual(error.code, "PreconditionFailed")
+            XCTAssertTrue(error.description.contains("re-read it"), error.description)
+        }
+        XCTAssertEqual(recorder.count(of: "UpdateDistribution"), 3)
+        try await emulator.clearFaults()
+    }
+
     func testInvalidations() async throws {
         let (created, _) = try await makeDistribution()
         let invalidation = try await client.cloudFront.createInvalidation(distributionId: created.id, paths: ["/site/index.html", "/site/beta/*"])

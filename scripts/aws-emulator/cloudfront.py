@@ -111,6 +111,8 @@ class CloudFront:
             with self.lock:
                 if p == "/2020-05-31/distribution" and method == "POST":
                     return self.create_distribution(body)
+                if p == "/2020-05-31/distribution" and method == "GET":
+                    return self.list_distributions(query)
                 match = re.fullmatch(r"/2020-05-31/distribution/([^/]+)", p)
                 if match and method == "GET":
                     return self.get_distribution(match.group(1))
@@ -302,6 +304,26 @@ class CloudFront:
         self.distributions[distribution_id] = record
         location = f"https://cloudfront.amazonaws.com/2020-05-31/distribution/{distribution_id}"
         return self._ok("201 Created", self._distribution_xml(record), record["etag"], location)
+
+    def list_distributions(self, query):
+        ids = sorted(self.distributions)
+        marker = query.get("Marker") or ""
+        limit = int(query.get("MaxItems") or 100)
+        remaining = [i for i in ids if i > marker] if marker else ids
+        page, rest = remaining[:limit], remaining[limit:]
+        items = ""
+        for distribution_id in page:
+            record = self.distributions[distribution_id]
+            root = ET.fromstring(record["config"])
+            items += (f"<DistributionSummary><Id>{record['id']}</Id>"
+                      f"<ARN>arn:aws:cloudfront::{DEFAULT_ACCOUNT_ID}:distribution/{record['id']}</ARN>"
+                      f"<Status>{self._status(record)}</Status><LastModifiedTime>{record['modified']}</LastModifiedTime>"
+                      f"<DomainName>{record['domain']}</DomainName><Comment>{_esc(_text(root, 'Comment') or '')}</Comment>"
+                      f"<Enabled>{'true' if record['enabled'] else 'false'}</Enabled></DistributionSummary>")
+        next_marker = f"<NextMarker>{page[-1]}</NextMarker>" if rest else ""
+        return self._ok("200 OK", f'<DistributionList xmlns="{NS}"><Marker>{marker}</Marker>{next_marker}<MaxItems>{limit}</MaxItems>'
+                                  f"<IsTruncated>{'true' if rest else 'false'}</IsTruncated><Quantity>{len(page)}</Quantity>"
+                                  f"<Items>{items}</Items></DistributionList>")
 
     def get_distribution(self, distribution_id):
         record = self._get(distribution_id)

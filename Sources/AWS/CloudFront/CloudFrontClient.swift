@@ -93,6 +93,26 @@ public struct CloudFrontClient: Sendable {
         }
     }
 
+    /// Every distribution in the account, following all pages.
+    public func listDistributions() async throws -> [DistributionSummary] {
+        var result: [DistributionSummary] = []
+        var marker: String?
+        repeat {
+            let path = "\(Self.base)/distribution" + (marker.map { "?Marker=\(URIEncoding.encode($0))" } ?? "")
+            let response = try await send("ListDistributions", resource: "distributions", method: .GET, path: path)
+            let list = try root(response.body, operation: "ListDistributions")
+            for item in list.child("Items")?.elements ?? [] {
+                result.append(DistributionSummary(
+                    id: try item.requiredText("Id", service: .cloudFront, operation: "ListDistributions", context: "DistributionSummary"),
+                    arn: item.optionalText("ARN"), status: item.optionalText("Status") ?? "",
+                    domainName: item.optionalText("DomainName") ?? "", comment: item.optionalText("Comment") ?? "",
+                    enabled: item.optionalText("Enabled") == "true"))
+            }
+            marker = list.optionalText("IsTruncated") == "true" ? nonEmpty(list.optionalText("NextMarker")) : nil
+        } while marker != nil
+        return result
+    }
+
     // MARK: Origin Access Control
 
     public func createOriginAccessControl(name: String, description: String = "", originType: String = "s3",
@@ -113,6 +133,24 @@ public struct CloudFrontClient: Sendable {
         let response = try await send("GetOriginAccessControl", resource: "origin access control \(id)", method: .GET,
                                       path: "\(Self.base)/origin-access-control/\(URIEncoding.encode(id))")
         return try parseOAC(response, operation: "GetOriginAccessControl")
+    }
+
+    /// Every Origin Access Control, following all pages (to adopt one by name).
+    public func listOriginAccessControls() async throws -> [OriginAccessControlSummary] {
+        var result: [OriginAccessControlSummary] = []
+        var marker: String?
+        repeat {
+            let path = "\(Self.base)/origin-access-control" + (marker.map { "?Marker=\(URIEncoding.encode($0))" } ?? "")
+            let response = try await send("ListOriginAccessControls", resource: "origin access controls", method: .GET, path: path)
+            let list = try root(response.body, operation: "ListOriginAccessControls")
+            for item in list.child("Items")?.elements ?? [] {
+                result.append(OriginAccessControlSummary(
+                    id: try item.requiredText("Id", service: .cloudFront, operation: "ListOriginAccessControls", context: "OriginAccessControlSummary"),
+                    name: item.optionalText("Name") ?? ""))
+            }
+            marker = list.optionalText("IsTruncated") == "true" ? nonEmpty(list.optionalText("NextMarker")) : nil
+        } while marker != nil
+        return result
     }
 
     public func deleteOriginAccessControl(id: String, ifMatch: String) async throws {

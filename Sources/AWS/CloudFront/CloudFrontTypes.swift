@@ -36,3 +36,19 @@ public struct Invalidation: Sendable, Equatable {
     public var paths: [String]
     public var callerReference: String?
 }
+
+/// One entry of ListDistributions.
+public struct DistributionSummary: Sendable, Equatable {
+    public var id: String
+    public var arn: String?
+    public var status: String
+    public var domainName: String
+    public var comment: String
+    public var enabled: Bool
+}
+
+/// One entry of ListOriginAccessControls.
+public struct OriginAccessControlSummary: Sendable, Equatable {
+    public var id: String
+    public var name: String
+}

@@ -17,6 +17,14 @@ public final class AWSClient: Sendable {
         self.httpClient = httpClient
     }
 
+    /// A client configured from the environment the way the AWS CLI is (see `AWSConfiguration.fromEnvironment`).
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment,
+        profile: String? = nil, region: String? = nil, dryRun: Bool = false, observer: (any AWSRequestObserver)? = nil
+    ) throws -> AWSClient {
+        AWSClient(configuration: try AWSConfiguration.fromEnvironment(environment, profile: profile, region: region, dryRun: dryRun, observer: observer))
+    }
+
     public var s3: S3Client { S3Client(self) }
     public var iam: IAMClient { IAMClient(self) }
     public var lambda: LambdaClient { LambdaClient(self) }

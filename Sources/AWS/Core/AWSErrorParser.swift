@@ -32,6 +32,9 @@ enum AWSErrorParser {
             message = root.descendant("Message")?.text
             requestId = requestId ?? root.descendant("RequestId")?.text
         }
+        if response.status == 301, let region = response.header("x-amz-bucket-region") {
+            message = "the bucket is in region \(region); set AWS_REGION=\(region) or choose another bucket name"
+        }
         return AWSServiceError(
             service: request.service,
             operation: request.operation,
