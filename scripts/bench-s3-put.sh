@@ -5,7 +5,7 @@
 #
 #   scripts/bench-s3-put.sh [COUNT] [CONCURRENCY]
 #
-# BENCH_CONFIG=debug uses a debug build (default: release).
+# BENCH_CONFIG=debug uses a debug build (default: release); BENCH_SCRATCH sets --scratch-path.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -16,9 +16,12 @@ config="${BENCH_CONFIG:-release}"
 command -v aws >/dev/null || { echo "the aws CLI is missing: python3 -m pip install -r scripts/requirements.txt" >&2; exit 1; }
 python3 -c 'import moto' 2>/dev/null || { echo "moto is missing: python3 -m pip install -r scripts/requirements.txt" >&2; exit 1; }
 
+# BENCH_SCRATCH=.build-release keeps a release build from locking the main .build.
+scratch=()
+[[ -n "${BENCH_SCRATCH:-}" ]] && scratch=(--scratch-path "$BENCH_SCRATCH")
 echo "building aws-s3-put-bench ($config)..." >&2
-swift build -c "$config" --product aws-s3-put-bench >&2
-bench="$(swift build -c "$config" --show-bin-path)/aws-s3-put-bench"
+swift build -c "$config" "${scratch[@]}" --product aws-s3-put-bench >&2
+bench="$(swift build -c "$config" "${scratch[@]}" --show-bin-path)/aws-s3-put-bench"
 
 work="$(mktemp -d)"
 fifo="$work/stdin"

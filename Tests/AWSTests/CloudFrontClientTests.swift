@@ -154,6 +154,30 @@ final class CloudFrontClientTests: EmulatorTestCase {
         }
     }
 
+    func testLambdaEdgeLimitsAreEnforcedOnAssociation() async throws {
+        let (created, _) = try await makeDistribution()
+        // 256 MB is fine for Lambda but not for a viewer-request trigger.
+        let big = try await createEdgeFunction(name: "too-big", memory: 256)
+        let bigVersion = try await client.lambda.publishVersion(name: big.functionName)
+        // A role only Lambda may assume cannot run at the edge.
+        let roleArn = try await client.iam.createRole(name: "lambda-only", assumeRolePolicyDocument:
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#).arn
+        try await client.lambda.createFunction(LambdaCreateFunctionRequest(functionName: "no-edge-trust", runtime: "nodejs20.x", role: roleArn,
+                                                                           handler: "index.handler", zipFile: Self.handlerZip(), timeout: 5, memorySize: 128))
+        try await client.lambda.waitUntilActive(name: "no-edge-trust", pollInterval: 0.05)
+        let untrusted = try await client.lambda.publishVersion(name: "no-edge-trust")
+        for (version, expected) in [(bigVersion, "memory size"), (untrusted, "edgelambda.amazonaws.com")] {
+            let arn = try XCTUnwrap(version.versionArn)
+            do {
+                try await client.cloudFront.updateDistribution(id: created.id) { try $0.setLambdaFunctionAssociations([.init(lambdaFunctionARN: arn, eventType: .viewerRequest)]) }
+                XCTFail("\(arn) must be rejected")
+            } catch let error as AWSError {
+                XCTAssertEqual(error.code, "InvalidLambdaFunctionAssociation")
+                XCTAssertTrue(error.serviceError?.message.contains(expected) ?? false, error.description)
+            }
+        }
+    }
+
     func testDeleteRequiresDisabledAndDeployed() async throws {
         let (created, oac) = try await makeDistribution()
         let cloudFront = client.cloudFront
