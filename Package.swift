@@ -102,6 +102,9 @@ let package = Package(
             swiftSettings: settings
         ),
 
+        // Benchmark: PUT 1,000 small objects to the AWS emulator (run by scripts/bench-s3-put.sh).
+        .executableTarget(name: "aws-s3-put-bench", dependencies: ["AWS", .product(name: "AsyncHTTPClient", package: "async-http-client")], path: "Benchmarks/aws-s3-put", swiftSettings: settings),
+
         // System libraries and their thin wrappers.
         .systemLibrary(
             name: "CGit2",
