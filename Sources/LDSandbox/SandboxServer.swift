@@ -74,8 +74,12 @@ public final class SandboxServer: Sendable {
         return await SandboxServer(port: port, host: options.host, store: store, serviceGroup: serviceGroup, task: task)
     }
 
-    /// Runs until SIGINT/SIGTERM, printing the lines a user pastes into a shell to stdout.
-    public static func run(_ options: SandboxOptions, output: @Sendable (String) -> Void = { print($0) }) async throws {
+    /// Runs until SIGINT/SIGTERM, printing the lines a user pastes into a shell to stdout (unbuffered,
+    /// so a parent process reading a pipe sees them at once).
+    public static func run(
+        _ options: SandboxOptions,
+        output: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+    ) async throws {
         let server = try await start(options, handleSignals: true)
         for line in server.shellExports { output(line) }
         FileHandle.standardError.write(Data((
