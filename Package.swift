@@ -131,7 +131,7 @@ let package = Package(
         // Tests mirror sources; shared fixtures live in LDEdgeTestSupport.
         .target(
             name: "LDEdgeTestSupport",
-            dependencies: ["LDEdgeCore", "AWS", "LaunchDarkly"],
+            dependencies: ["LDEdgeCore", "AWS", "LaunchDarkly", "LDSandbox"],
             path: "Tests/LDEdgeTestSupport",
             swiftSettings: settings
         ),
