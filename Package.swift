@@ -71,7 +71,7 @@ let package = Package(
         step("UploadSiteStep", ["AWS", "Git"]),
         step("EdgeDistributionStep", ["AWS"]),
         step("AttachTriggerStep", ["AWS"]),
-        step("FlipFlagStep", ["LaunchDarkly"]),
+        step("FlipFlagStep", ["LaunchDarkly", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
 
         // Clients: the only layer that talks to the network.
         .target(
@@ -136,7 +136,7 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "LDEdgeCoreTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport"], swiftSettings: settings),
-        .testTarget(name: "StepsTests", dependencies: ["BuiltinSteps", "LDEdgeTestSupport"], swiftSettings: settings),
+        .testTarget(name: "StepsTests", dependencies: ["BuiltinSteps", "LDEdgeTestSupport", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
         .testTarget(name: "AWSTests", dependencies: ["AWS", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "LaunchDarklyTests", dependencies: ["LaunchDarkly", "LDSandbox", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "LDSandboxTests", dependencies: ["LDSandbox", "LaunchDarkly", "LDEdgeTestSupport"], swiftSettings: settings),

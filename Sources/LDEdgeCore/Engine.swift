@@ -359,7 +359,8 @@ public final class Engine: @unchecked Sendable {
                 try recorder.record(JournalRecord(type: .teardownBegin, step: id))
                 let context = makeContext(
                     workflow: workflow, stepID: id, kind: kind.kind, phase: .teardown, state: recorder.state, recorder: recorder, services: services)
-                if !stepState.undo.isEmpty {
+                // Undo a half-applied change first; an applied step's own teardown removes the rest.
+                if stepState.status == .applying || stepState.status == .failed, !stepState.undo.isEmpty {
                     try await step.rollback(stepState.undo.reversed().map(\.record), context)
                 }
                 let before = recorder.state.steps[id] ?? stepState
