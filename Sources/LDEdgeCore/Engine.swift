@@ -163,8 +163,14 @@ public final class Engine: @unchecked Sendable {
 
     /// Plans, asks `confirm`, and applies step by step; on failure rolls back this run's steps in reverse.
     public func deploy(
-        _ workflow: Workflow, git: GitStamp? = nil, confirm: @Sendable (WorkflowPlan) async -> Bool = { _ in true }
+        _ workflow: Workflow, git: GitStamp? = nil, only: Set<String>? = nil, command: String = "deploy",
+        confirm: @Sendable (WorkflowPlan) async -> Bool = { _ in true }
     ) async throws -> DeployReport {
+        var workflow = workflow
+        if let only {
+            // Other steps keep their recorded state; only the named ones are planned and applied.
+            workflow.steps = workflow.steps.filter { only.contains($0.id) }
+        }
         if let git, git.dirty, !options.allowDirty { throw EngineError.dirtyTree(paths: git.changedPaths) }
         let store = store(for: workflow.name)
         try store.lock()
@@ -174,7 +180,7 @@ public final class Engine: @unchecked Sendable {
         let recorder = Recorder(store: store, state: try store.load(), runID: Self.newRunID())
 
         var begin = JournalRecord(type: .runBegin)
-        begin.command = "deploy"
+        begin.command = command
         begin.git = git
         begin.workflowFile = workflow.file
         begin.settings = redacted(workflow.settings)
@@ -365,7 +371,9 @@ public final class Engine: @unchecked Sendable {
                 }
                 let before = recorder.state.steps[id] ?? stepState
                 try await step.teardown(before, context)
-                removed[id] = stepState.resources.filter { !$0.adopted }.map(\.label)
+                removed[id] = stepState.resources.map { resource in
+                    resource.adopted || resource.attributes["onTeardown"] != nil ? "restored \(resource.label)" : resource.label
+                }
                 try recorder.record(JournalRecord(type: .stepTornDown, step: id))
                 reporter.report(.stepFinished(id: id, phase: "teardown", outcome: "removed"))
             } catch let error as TeardownPending {

@@ -186,7 +186,7 @@ public struct WorkflowService: Sendable {
             if !json {
                 console.err("Teardown of '\(name)' will remove, newest first:")
                 for step in targets {
-                    let owned = step.resources.map { "\($0.adopted ? "restore" : "delete") \($0.label)" }
+                    let owned = step.resources.map { "\($0.attributes["onTeardown"] ?? ($0.adopted ? "restore" : "delete")) \($0.label)" }
                     console.err("  \(step.id) (\(step.kind))\(owned.isEmpty ? "" : ": " + owned.joined(separator: ", "))")
                 }
             }
@@ -306,3 +306,67 @@ public final class SignalTrap: @unchecked Sendable {
         signal(SIGTERM, SIG_DFL)
     }
 }
+
+extension WorkflowService {
+    /// What `ldedge rollout` changes in a flip-flag step's inputs.
+    public enum RolloutChange: Sendable {
+        case percent(Double)
+        case serve(Bool)
+        case resume
+    }
+
+    /// Changes only the flag, through the workflow's flip-flag step, journaled like a deploy.
+    public func rollout(_ path: String, step: String?, change: RolloutChange, yes: Bool, json: Bool) async -> ExitStatus {
+        await run {
+            var workflow = try load(path)
+            let candidates = workflow.steps.filter { $0.kind == "flip-flag" && (step == nil || $0.id == step) }
+            guard candidates.count == 1, let target = candidates.first, let index = workflow.steps.firstIndex(where: { $0.id == target.id }) else {
+                let all = workflow.steps.filter { $0.kind == "flip-flag" }.map(\.id)
+                throw EngineError.unresolved(
+                    step: step ?? "flip-flag",
+                    detail: all.isEmpty ? "\(path) has no flip-flag step to change" : "name the flip-flag step with --step (one of: \(all.joined(separator: ", ")))")
+            }
+            guard case .object(var input) = target.input else { return .failure }
+            switch change {
+            case .percent(let percent):
+                input["stages"] = nil
+                input["serve"] = nil
+                input["guard"] = nil
+                input["rollout"] = .object(["true": .number(percent), "false": .number(100 - percent)])
+                input["on"] = .bool(true)
+            case .serve(let value):
+                input["stages"] = nil
+                input["rollout"] = nil
+                input["guard"] = nil
+                input["serve"] = .bool(value)
+                input["on"] = .bool(true)
+            case .resume:
+                guard input["stages"] != nil else {
+                    throw EngineError.unresolved(step: target.id, detail: "has no 'stages' to resume; use --percent or --serve")
+                }
+            }
+            workflow.steps[index].input = .object(input)
+            let state = try StateStore(root: stateRoot, workflow: workflow.name).load()
+            if state.steps[target.id]?.status != .applied && change != .resume {
+                console.err("note: '\(target.id)' has not been deployed yet; this sets the flag only (run 'ldedge deploy' for the rest)")
+            }
+            let console = self.console
+            let interactive = !yes && Console.standardInputIsTerminal
+            let trap = SignalTrap.install(console: console)
+            defer { trap.remove() }
+            let report = try await engine().deploy(workflow, only: [target.id], command: "rollout") { plan in
+                if !json { console.err(PlanRenderer(colors: console.colorsOnStderr).render(plan)) }
+                guard plan.hasChanges else { return true }
+                return interactive ? console.confirm("Change the flag?") : true
+            }
+            if json {
+                console.out(String(decoding: try JSONEncoder.pretty.encode(report), as: UTF8.self))
+            } else {
+                console.out("\(target.id): \(report.outputs[target.id]?["targeting"] ?? "unchanged")")
+            }
+            return .success
+        }
+    }
+}
+
+extension WorkflowService.RolloutChange: Equatable {}

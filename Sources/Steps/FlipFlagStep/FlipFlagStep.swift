@@ -194,7 +194,12 @@ public struct FlipFlagStep: Step {
                 try await client.createBooleanFlag(
                     project: target.project, key: input.flag, name: input.name, description: input.description ?? "Created by ldedge for workflow \(context.workflowName)")
             }
-            try context.own(Resource(type: "launchdarkly-flag", id: input.flag, attributes: ["project": target.project, "environment": target.environment, "created": "true"]))
+            try context.own(Resource(
+                type: "launchdarkly-flag", id: input.flag,
+                attributes: [
+                    "project": target.project, "environment": target.environment, "created": "true",
+                    "onTeardown": "restore targeting (or delete with --delete-flag) of",
+                ]))
             flag = try await client.flag(project: target.project, key: input.flag, environment: target.environment)
         }
         let before = TargetingSnapshot(try flag.configuration(for: target.environment), of: flag)
