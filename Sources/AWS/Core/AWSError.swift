@@ -56,6 +56,19 @@ public enum AWSError: Error, Sendable, CustomStringConvertible {
         return error.status == 404 || AWSError.notFoundCodes.contains(error.code)
     }
 
+    /// Lambda refused to delete a function because CloudFront still has replicas of it
+    /// (hours after the association was removed). Retry later; nothing is wrong.
+    public var isReplicatedFunction: Bool {
+        guard let error = serviceError else { return false }
+        return error.service == .lambda && error.code == "InvalidParameterValueException" && error.message.contains("replicated function")
+    }
+
+    /// A role created moments ago is not yet visible to Lambda (IAM is eventually consistent).
+    public var isRoleNotYetAssumable: Bool {
+        guard let error = serviceError else { return false }
+        return error.service == .lambda && error.code == "InvalidParameterValueException" && error.message.contains("cannot be assumed")
+    }
+
     static let notFoundCodes: Set<String> = [
         "NoSuchBucket", "NoSuchKey", "NotFound", "NoSuchEntity", "ResourceNotFoundException",
         "NoSuchDistribution", "NoSuchOriginAccessControl", "NoSuchInvalidation", "NoSuchBucketPolicy",
