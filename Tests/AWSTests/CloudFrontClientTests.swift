@@ -13,6 +13,7 @@ final class CloudFrontClientTests: EmulatorTestCase {
     }
 
     func testCreateGetAndDeployedWaiter() async throws {
+        try await emulator.configure(cloudFrontDeploySeconds: 1)  // long enough to see InProgress on a loaded machine
         let (created, oac) = try await makeDistribution()
         XCTAssertEqual(created.status, "InProgress")
         XCTAssertNotNil(created.eTag)

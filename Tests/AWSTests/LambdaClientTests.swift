@@ -5,6 +5,7 @@ import XCTest
 
 final class LambdaClientTests: EmulatorTestCase {
     func testFunctionLifecycleWithWaitersAndVersions() async throws {
+        try await emulator.configure(lambdaReadySeconds: 1.5)  // wide enough to hit the in-progress window on a loaded machine
         let lambda = client.lambda
         let roleArn = try await client.iam.createRole(name: "edge-role", assumeRolePolicyDocument: Self.edgeTrustPolicy).arn
         let zip = Self.handlerZip()
