@@ -113,6 +113,14 @@ public enum AWSError: Error, Sendable, CustomStringConvertible {
             return "The secret key does not match the access key, or the clock is off; check the credentials and the system time"
         case "ExpiredToken", "ExpiredTokenException", "RequestExpired":
             return "The session token has expired; refresh the credentials (for example aws sso login) and retry"
+        case "BucketNotEmpty":
+            return "Delete the bucket's objects first, then delete the bucket"
+        case "NoSuchBucket":
+            return "The bucket does not exist (or is in another account); check the bucket name"
+        case "DeleteConflict":
+            return "Detach the role's managed policies and delete its inline policies first"
+        case "EntityAlreadyExists":
+            return "An entity with this name already exists; adopt it or choose another name"
         case "BucketAlreadyExists":
             return "Bucket names are global; choose another bucket name"
         case "PreconditionFailed":
