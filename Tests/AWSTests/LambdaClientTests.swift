@@ -5,6 +5,7 @@ import XCTest
 
 final class LambdaClientTests: EmulatorTestCase {
     func testFunctionLifecycleWithWaitersAndVersions() async throws {
+        try await emulator.configure(lambdaReadySeconds: 1.5)  // wide enough to hit the in-progress window on a loaded machine
         let lambda = client.lambda
         let roleArn = try await client.iam.createRole(name: "edge-role", assumeRolePolicyDocument: Self.edgeTrustPolicy).arn
         let zip = Self.handlerZip()
@@ -90,6 +91,15 @@ final class LambdaClientTests: EmulatorTestCase {
         }
     }
 
+    func testCreateFunctionWaitsForANewRoleToPropagate() async throws {
+        try await emulator.configure(iamPropagationSeconds: 3)
+        let roleArn = try await client.iam.createRole(name: "fresh-role", assumeRolePolicyDocument: Self.edgeTrustPolicy).arn
+        let request = LambdaCreateFunctionRequest(functionName: "fresh", runtime: "nodejs20.x", role: roleArn, handler: "index.handler", zipFile: Self.handlerZip())
+        let created = try await client.lambda.createFunction(request, rolePropagationPollInterval: 0.2)
+        XCTAssertEqual(created.functionName, "fresh")
+        XCTAssertGreaterThanOrEqual(recorder.count(of: "CreateFunction"), 2, "the first attempt saw the role not yet assumable")
+    }
+
     func testReplicatedFunctionDeleteErrorIsSurfaced() async throws {
         _ = try await createEdgeFunction()
         try await emulator.injectFault(service: "lambda", operation: "DeleteFunction", status: 400, code: "InvalidParameterValueException",
@@ -99,7 +109,7 @@ final class LambdaClientTests: EmulatorTestCase {
             XCTFail("expected the replicated-function error")
         } catch let error as AWSError {
             XCTAssertEqual(error.code, "InvalidParameterValueException")
-            XCTAssertTrue(error.serviceError?.message.contains("replicated function") ?? false)
+            XCTAssertTrue(error.isReplicatedFunction, "\(error)")
             XCTAssertEqual(recorder.count(of: "DeleteFunction"), 1, "a 400 is not retried")
         }
         try await client.lambda.deleteFunction(name: "edge-router")

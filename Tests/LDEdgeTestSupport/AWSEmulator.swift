@@ -145,8 +145,10 @@ public final class AWSEmulator: @unchecked Sendable {
     }
 
     /// Timing of the emulated asynchronous states.
-    public func configure(cloudFrontDeploySeconds: Double? = nil, lambdaReadySeconds: Double? = nil, replicaReleaseSeconds: Double? = nil) async throws {
+    public func configure(cloudFrontDeploySeconds: Double? = nil, lambdaReadySeconds: Double? = nil, replicaReleaseSeconds: Double? = nil,
+                          iamPropagationSeconds: Double? = nil) async throws {
         var spec: [String: Any] = [:]
+        if let iamPropagationSeconds { spec["iamPropagationSeconds"] = iamPropagationSeconds }
         if let cloudFrontDeploySeconds { spec["cloudfrontDeploySeconds"] = cloudFrontDeploySeconds }
         if let lambdaReadySeconds { spec["lambdaReadySeconds"] = lambdaReadySeconds }
         if let replicaReleaseSeconds { spec["replicaReleaseSeconds"] = replicaReleaseSeconds }

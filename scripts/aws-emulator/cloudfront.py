@@ -26,6 +26,7 @@ SERVICE_NS = {
     "iam": "https://iam.amazonaws.com/doc/2010-05-08/",
     "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
 }
+ET.register_namespace("", NS)
 VIEWER_EVENTS = ("viewer-request", "viewer-response")
 ORIGIN_EVENTS = ("origin-request", "origin-response")
 _ARN = re.compile(r"^arn:aws:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::([^:]+))?$")
@@ -81,6 +82,18 @@ def _strip_declaration(body):
     if text.startswith("<?xml"):
         text = text[text.index("?>") + 2:]
     return text.strip()
+
+
+def _canonical(text):
+    """The config in C14N form with indentation between elements removed, so two
+    serialisations of the same configuration compare equal."""
+    root = ET.fromstring(text)
+    for element in root.iter():
+        if len(element) and element.text is not None and not element.text.strip():
+            element.text = None
+        if element.tail is not None and not element.tail.strip():
+            element.tail = None
+    return ET.canonicalize(ET.tostring(root, encoding="unicode"))
 
 
 class CloudFrontError(Exception):
@@ -467,7 +480,7 @@ class CloudFront:
             for record in self.distributions.values():
                 distributions[record["id"]] = {
                     "status": self._status(record), "enabled": record["enabled"], "etag": record["etag"],
-                    "callerReference": record["caller"], "config": record["config"],
+                    "callerReference": record["caller"], "config": _canonical(record["config"]),
                     "lambdaAssociations": [{"arn": a, "eventType": e} for a, e in record["associations"]],
                 }
             oacs = {o["id"]: {"name": o["name"]} for o in self.oacs.values()}

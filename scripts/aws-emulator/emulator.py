@@ -1,6 +1,7 @@
 """WSGI layer in front of moto: routing, call log, fault injection, Lambda patches, inventory."""
 
 import base64
+import dataclasses
 import io
 import json
 import re
@@ -21,6 +22,7 @@ class EmulatorOptions:
     cloudfront_deploy_seconds: float = 1.0
     lambda_ready_seconds: float = 0.3
     replica_release_seconds: float = 2.0
+    iam_propagation_seconds: float = 0.0
 
 
 VALID_RUNTIMES = {
@@ -48,15 +50,20 @@ class Emulator:
     def __init__(self, moto_app, options: EmulatorOptions):
         self.moto = moto_app
         self.options = options
+        self.initial_options = dataclasses.replace(options)
         self.lock = threading.RLock()
         self.cloudfront = CloudFront(options, self)
         self.reset_local_state()
 
     def reset_local_state(self):
         with self.lock:
+            # Timing set through /ldedge-emulator/config lasts until the next reset.
+            for field in dataclasses.fields(self.options):
+                setattr(self.options, field.name, getattr(self.initial_options, field.name))
             self.faults = []
             self.calls = []
             self.lambda_busy_until = {}  # function name -> (kind, deadline)
+            self.role_visible_at = {}  # role name -> time Lambda can assume it
             self.cloudfront.reset()
 
     # ---------------------------------------------------------------- WSGI
@@ -84,6 +91,10 @@ class Emulator:
         if fault is not None:
             return self.error(start_response, service, fault.status, fault.code, fault.message, fault.retry_after)
 
+        if service == "iam" and operation == "CreateRole" and self.options.iam_propagation_seconds > 0:
+            params = dict(parse_qsl(body.decode("utf-8", "replace")))
+            with self.lock:
+                self.role_visible_at[params.get("RoleName", "")] = time.time() + self.options.iam_propagation_seconds
         if service == "cloudfront":
             status, headers, payload = self.cloudfront.handle(method, path, query, body, environ)
             start_response(status, headers)
@@ -203,6 +214,11 @@ class Emulator:
                 return 400, "InvalidParameterValueException", (
                     f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: "
                     f"{sorted(VALID_RUNTIMES)}")
+            role_name = str(spec.get("Role", "")).split("/")[-1]
+            with self.lock:
+                visible_at = self.role_visible_at.get(role_name, 0)
+            if time.time() < visible_at:
+                return 400, "InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda."
             zipped = (spec.get("Code") or {}).get("ZipFile")
             if zipped and len(base64.b64decode(zipped)) > MAX_DIRECT_ZIP:
                 return 413, "RequestEntityTooLargeException", "Request must be smaller than 52428800 bytes for the CreateFunction operation"
@@ -323,12 +339,14 @@ class Emulator:
         if path == "/ldedge-emulator/config" and method == "POST":
             for key, attribute in (("cloudfrontDeploySeconds", "cloudfront_deploy_seconds"),
                                    ("lambdaReadySeconds", "lambda_ready_seconds"),
-                                   ("replicaReleaseSeconds", "replica_release_seconds")):
+                                   ("replicaReleaseSeconds", "replica_release_seconds"),
+                                   ("iamPropagationSeconds", "iam_propagation_seconds")):
                 if key in spec:
                     setattr(self.options, attribute, float(spec[key]))
             return reply({"cloudfrontDeploySeconds": self.options.cloudfront_deploy_seconds,
                           "lambdaReadySeconds": self.options.lambda_ready_seconds,
-                          "replicaReleaseSeconds": self.options.replica_release_seconds})
+                          "replicaReleaseSeconds": self.options.replica_release_seconds,
+                          "iamPropagationSeconds": self.options.iam_propagation_seconds})
         if path == "/ldedge-emulator/inventory" and method == "GET":
             return reply(self.inventory())
         return reply({"error": f"unknown control endpoint {method} {path}"}, "404 Not Found")

@@ -55,6 +55,8 @@ def main() -> None:
                         help="how long a function stays Pending / InProgress after a change")
     parser.add_argument("--replica-release-seconds", type=float, default=2.0,
                         help="how long Lambda@Edge replicas survive their association")
+    parser.add_argument("--iam-propagation-seconds", type=float, default=0.0,
+                        help="how long a new role cannot be assumed by Lambda (IAM eventual consistency)")
     parser.add_argument("--exit-on-stdin-eof", action="store_true", help="exit when stdin is closed")
     args = parser.parse_args()
 
@@ -66,6 +68,7 @@ def main() -> None:
         cloudfront_deploy_seconds=args.cloudfront_deploy_seconds,
         lambda_ready_seconds=args.lambda_ready_seconds,
         replica_release_seconds=args.replica_release_seconds,
+        iam_propagation_seconds=args.iam_propagation_seconds,
     )
     moto_app = DomainDispatcherApplication(create_backend_app)
     app = Emulator(moto_app, options)

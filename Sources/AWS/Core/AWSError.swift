@@ -56,6 +56,19 @@ public enum AWSError: Error, Sendable, CustomStringConvertible {
         return error.status == 404 || AWSError.notFoundCodes.contains(error.code)
     }
 
+    /// Lambda refused to delete a function because CloudFront still has replicas of it
+    /// (hours after the association was removed). Retry later; nothing is wrong.
+    public var isReplicatedFunction: Bool {
+        guard let error = serviceError else { return false }
+        return error.service == .lambda && error.code == "InvalidParameterValueException" && error.message.contains("replicated function")
+    }
+
+    /// A role created moments ago is not yet visible to Lambda (IAM is eventually consistent).
+    public var isRoleNotYetAssumable: Bool {
+        guard let error = serviceError else { return false }
+        return error.service == .lambda && error.code == "InvalidParameterValueException" && error.message.contains("cannot be assumed")
+    }
+
     static let notFoundCodes: Set<String> = [
         "NoSuchBucket", "NoSuchKey", "NotFound", "NoSuchEntity", "ResourceNotFoundException",
         "NoSuchDistribution", "NoSuchOriginAccessControl", "NoSuchInvalidation", "NoSuchBucketPolicy",
@@ -100,6 +113,14 @@ public enum AWSError: Error, Sendable, CustomStringConvertible {
             return "The secret key does not match the access key, or the clock is off; check the credentials and the system time"
         case "ExpiredToken", "ExpiredTokenException", "RequestExpired":
             return "The session token has expired; refresh the credentials (for example aws sso login) and retry"
+        case "BucketNotEmpty":
+            return "Delete the bucket's objects first, then delete the bucket"
+        case "NoSuchBucket":
+            return "The bucket does not exist (or is in another account); check the bucket name"
+        case "DeleteConflict":
+            return "Detach the role's managed policies and delete its inline policies first"
+        case "EntityAlreadyExists":
+            return "An entity with this name already exists; adopt it or choose another name"
         case "BucketAlreadyExists":
             return "Bucket names are global; choose another bucket name"
         case "PreconditionFailed":

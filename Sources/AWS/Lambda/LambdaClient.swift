@@ -9,8 +9,26 @@ public struct LambdaClient: Sendable {
     public init(_ client: AWSClient) { self.client = client }
 
     /// Creates a function from a zip package.
+    ///
+    /// A role created seconds earlier may not be assumable by Lambda yet (IAM is
+    /// eventually consistent); that answer is retried every `rolePropagationPollInterval`
+    /// seconds for up to `rolePropagationTimeout` seconds.
     @discardableResult
-    public func createFunction(_ request: LambdaCreateFunctionRequest) async throws -> LambdaFunctionConfiguration {
+    public func createFunction(_ request: LambdaCreateFunctionRequest, rolePropagationTimeout: TimeInterval = 30,
+                               rolePropagationPollInterval: TimeInterval = 2) async throws -> LambdaFunctionConfiguration {
+        let start = Date()
+        while true {
+            do {
+                return try await createFunctionOnce(request)
+            } catch let error as AWSError where error.isRoleNotYetAssumable
+                && Date().timeIntervalSince(start) + rolePropagationPollInterval <= rolePropagationTimeout {
+                client.configuration.logger.debug("role \(request.role) not yet assumable by Lambda; retrying")
+                try await Task.sleep(nanoseconds: UInt64(rolePropagationPollInterval * 1e9))
+            }
+        }
+    }
+
+    private func createFunctionOnce(_ request: LambdaCreateFunctionRequest) async throws -> LambdaFunctionConfiguration {
         var body: [String: Any] = [
             "FunctionName": request.functionName, "Runtime": request.runtime, "Role": request.role, "Handler": request.handler,
             "Code": ["ZipFile": request.zipFile.base64EncodedString()], "Publish": request.publish, "PackageType": "Zip",
