@@ -79,8 +79,24 @@ public struct WorkflowService: Sendable {
 
     // MARK: Commands
 
-    public func validate(_ path: String) async -> ExitStatus {
-        await run {
+    public func validate(_ path: String, json: Bool = false) async -> ExitStatus {
+        if json {
+            // Diagnostics as one JSON document on stdout, for editors and CI annotations.
+            var diagnostics: [Diagnostic] = []
+            var valid = true
+            do { _ = try load(path) } catch let error as DiagnosticsError {
+                diagnostics = error.diagnostics
+                valid = false
+            } catch {
+                diagnostics = [.error(Secrets.shared.redact("\(error)"))]
+                valid = false
+            }
+            struct Report: Encodable { var file: String; var valid: Bool; var diagnostics: [Diagnostic] }
+            let data = (try? JSONEncoder.pretty.encode(Report(file: path, valid: valid, diagnostics: diagnostics))) ?? Data()
+            console.out(String(decoding: data, as: UTF8.self))
+            return valid ? .success : .invalidWorkflow
+        }
+        return await run {
             let workflow = try load(path)
             console.out("\(path): workflow '\(workflow.name)' is valid (\(workflow.steps.count) step\(workflow.steps.count == 1 ? "" : "s"): \(workflow.steps.map(\.id).joined(separator: " -> ")))")
             return .success

@@ -11,7 +11,10 @@ struct ValidateCommand: AsyncParsableCommand {
     @Argument(help: "The workflow file, e.g. workflows/rebrand.yaml.")
     var workflow: String
 
+    @Flag(help: "Print the diagnostics as one JSON document on stdout.")
+    var json = false
+
     func run() async throws {
-        try finish(await service().validate(workflow))
+        try finish(await service().validate(workflow, json: json))
     }
 }
