@@ -29,7 +29,7 @@ for _ in $(seq 1 100); do grep -q LD_SDK_KEY "$OUT" && break; sleep 0.1; done
 eval "$(grep '^export ' "$OUT")"
 echo "binary: $BIN   sandbox: $LD_BASE_URI   pid: $PID"
 
-mem() { awk '/VmRSS|VmHWM/ {printf "%s %.1f MB  ", $1, $2/1024}' /proc/$PID/status; echo; }
+mem() { awk '/VmRSS|VmHWM|RssAnon|RssFile/ {printf "%s %.1f MB  ", $1, $2/1024}' /proc/$PID/status; echo; }
 bench() {
   local label="$1"; shift
   echo "== $label"

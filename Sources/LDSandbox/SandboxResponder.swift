@@ -9,11 +9,14 @@ import NIOHTTP1
 struct SandboxResponder: HTTPResponder {
     typealias Context = BasicRequestContext
     let store: SandboxStore
+    let faults: FaultInjector
+    let events: EventSink
+    let rateLimit = RateLimitWindow()
 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
         let path = request.uri.path
         let method = request.method.rawValue
-        if !path.hasPrefix("/_sandbox"), let fault = await store.takeFault(method: method, path: path) {
+        if !path.hasPrefix("/_sandbox"), let fault = faults.take(method: method, path: path) {
             if let delay = fault.delayMs, delay > 0 { try await Task.sleep(nanoseconds: UInt64(delay) * 1_000_000) }
             if let status = fault.status { return Self.faultResponse(fault, status: status) }
         }
@@ -33,7 +36,7 @@ struct SandboxResponder: HTTPResponder {
         guard let token = request.headers[.authorization], token == store.accessToken || token == "Bearer \(store.accessToken)" else {
             return Self.json(401, SandboxRendering.error("unauthorized", "Invalid access token"))
         }
-        let window = await store.rateLimitWindow()
+        let window = rateLimit.next()
         var response = try await restRoute(&request, path: path)
         for name in ["X-Ratelimit-Global-Remaining", "X-Ratelimit-Route-Remaining"] {
             response.headers[HTTPField.Name(name)!] = String(window.remaining)
@@ -113,7 +116,7 @@ struct SandboxResponder: HTTPResponder {
             })
         case (.post, "/bulk"), (.post, "/diagnostic"):
             let body = try await Self.body(&request)
-            await store.recordEvents(kind: path == "/bulk" ? "bulk" : "diagnostic", body: body)
+            events.record(diagnostic: path == "/diagnostic", body: body)
             return Response(status: .accepted)
         default:
             throw SandboxAPIError(status: 405, code: "method_not_allowed", message: "\(request.method.rawValue) is not allowed on \(path)")
@@ -127,12 +130,12 @@ struct SandboxResponder: HTTPResponder {
         case (.get, "/_sandbox/health"):
             return Self.json(200, .object(["ok": .bool(true), "streams": .number(Double(await store.streamCount))]))
         case (.get, "/_sandbox/events"):
-            return Self.json(200, await store.eventsSummary())
+            return Self.json(200, events.summary)
         case (.delete, "/_sandbox/events"):
-            await store.clearEvents()
+            events.clear()
             return Response(status: .noContent)
         case (.get, "/_sandbox/faults"):
-            return Self.json(200, SandboxRendering.encodeToJSON(await store.listFaults()))
+            return Self.json(200, SandboxRendering.encodeToJSON(faults.all))
         case (.post, "/_sandbox/faults"):
             let buffer = try await request.collectBody(upTo: 1 << 20)
             let data = Data(buffer.readableBytesView)
@@ -144,10 +147,10 @@ struct SandboxResponder: HTTPResponder {
             } else {
                 throw SandboxAPIError.invalid("body must be a fault {\"path\", \"method\"?, \"status\"?, \"delayMs\"?, \"count\"?, \"headers\"?, \"body\"?} or a list of them")
             }
-            await store.addFaults(faults)
-            return Self.json(201, SandboxRendering.encodeToJSON(await store.listFaults()))
+            self.faults.add(faults)
+            return Self.json(201, SandboxRendering.encodeToJSON(self.faults.all))
         case (.delete, "/_sandbox/faults"):
-            await store.clearFaults()
+            faults.clear()
             return Response(status: .noContent)
         default:
             throw SandboxAPIError.notFound("the sandbox does not serve \(request.method.rawValue) \(path)")

@@ -21,10 +21,12 @@ public final class SandboxServer: Sendable {
     public let environmentKey: String
 
     let store: SandboxStore
+    private let faults: FaultInjector
+    private let events: EventSink
     private let serviceGroup: ServiceGroup
     private let task: Task<Void, Error>
 
-    private init(port: Int, host: String, store: SandboxStore, serviceGroup: ServiceGroup, task: Task<Void, Error>) async {
+    private init(port: Int, host: String, store: SandboxStore, faults: FaultInjector, events: EventSink, serviceGroup: ServiceGroup, task: Task<Void, Error>) async {
         self.port = port
         self.host = host
         self.baseURI = "http://\(host):\(port)"
@@ -33,6 +35,8 @@ public final class SandboxServer: Sendable {
         self.projectKey = await store.defaultProject
         self.environmentKey = await store.defaultEnvironment
         self.store = store
+        self.faults = faults
+        self.events = events
         self.serviceGroup = serviceGroup
         self.task = task
     }
@@ -43,9 +47,11 @@ public final class SandboxServer: Sendable {
         await store.startHeartbeat(every: options.heartbeatInterval)
         var logger = Logger(label: "ldedge.sandbox")
         logger.logLevel = ProcessInfo.processInfo.environment["LDEDGE_SANDBOX_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        let faults = FaultInjector()
+        let events = EventSink()
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
-            responder: SandboxResponder(store: store),
+            responder: SandboxResponder(store: store, faults: faults, events: events),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "ldedge-sandbox"),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? options.port)
@@ -71,7 +77,7 @@ public final class SandboxServer: Sendable {
             }
             throw SandboxError.couldNotListen(host: options.host, port: options.port, detail: "the server stopped")
         }
-        return await SandboxServer(port: port, host: options.host, store: store, serviceGroup: serviceGroup, task: task)
+        return await SandboxServer(port: port, host: options.host, store: store, faults: faults, events: events, serviceGroup: serviceGroup, task: task)
     }
 
     /// Runs until SIGINT/SIGTERM, printing the lines a user pastes into a shell to stdout (unbuffered,
@@ -107,13 +113,13 @@ public final class SandboxServer: Sendable {
 
     /// Events received on `/bulk` and `/diagnostic` (the same JSON as `GET /_sandbox/events`).
     public func receivedEvents() async -> [String: Any] {
-        let data = Data(SandboxStore.json(await store.eventsSummary()).utf8)
+        let data = Data(SandboxStore.json(events.summary).utf8)
         return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }
 
     /// Fails the next matching requests (see `SandboxFault`).
     public func injectFaults(_ faults: [SandboxFault]) async {
-        await store.addFaults(faults)
+        self.faults.add(faults)
     }
 
     /// Open streaming connections.

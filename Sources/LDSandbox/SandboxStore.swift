@@ -3,7 +3,7 @@ import Foundation
 import LaunchDarkly
 import NIOCore
 
-/// The sandbox's state and everything that changes it. One actor, so REST changes, SDK payloads
+/// The sandbox's flags and everything that changes them. One actor, so REST changes, SDK payloads
 /// and stream events are always consistent with each other.
 actor SandboxStore {
     private var state: SandboxState
@@ -15,17 +15,8 @@ actor SandboxStore {
 
     private var payloadCache: [String: (body: ByteBuffer, etag: String)] = [:]
     private var subscribers: [String: [UUID: AsyncStream<ByteBuffer>.Continuation]] = [:]
-    private var faults: [SandboxFault] = []
-    private var events: [JSONValue] = []
-    private var diagnostics: [JSONValue] = []
-    private var bulkRequests = 0
-    private var diagnosticRequests = 0
     private var saveScheduled = false
     private var heartbeat: Task<Void, Never>?
-    private var rateWindowStart = Date()
-    private var rateWindowCount = 0
-    static let rateLimit = 10_000
-    static let maxRetainedEvents = 10_000
 
     init(options: SandboxOptions) throws {
         dataPath = options.dataPath
@@ -348,68 +339,6 @@ actor SandboxStore {
         }
         subscribers = [:]
         try? saveNow()
-    }
-
-    // MARK: Events sink
-
-    func recordEvents(kind: String, body: JSONValue) {
-        if kind == "diagnostic" {
-            diagnosticRequests += 1
-            diagnostics.append(body)
-            if diagnostics.count > Self.maxRetainedEvents { diagnostics.removeFirst(diagnostics.count - Self.maxRetainedEvents) }
-        } else {
-            bulkRequests += 1
-            events.append(contentsOf: body.arrayValue ?? [body])
-            if events.count > Self.maxRetainedEvents { events.removeFirst(events.count - Self.maxRetainedEvents) }
-        }
-    }
-
-    func eventsSummary() -> JSONValue {
-        .object([
-            "bulkRequests": .number(Double(bulkRequests)),
-            "diagnosticRequests": .number(Double(diagnosticRequests)),
-            "eventCount": .number(Double(events.count)),
-            "events": .array(events),
-            "diagnostics": .array(diagnostics),
-        ])
-    }
-
-    func clearEvents() {
-        events = []
-        diagnostics = []
-        bulkRequests = 0
-        diagnosticRequests = 0
-    }
-
-    // MARK: Faults
-
-    func addFaults(_ new: [SandboxFault]) { faults.append(contentsOf: new) }
-
-    func clearFaults() { faults = [] }
-
-    func listFaults() -> [SandboxFault] { faults }
-
-    /// The first fault matching the request, consuming one of its uses.
-    func takeFault(method: String, path: String) -> SandboxFault? {
-        guard !faults.isEmpty, let index = faults.firstIndex(where: { $0.matches(method: method, path: path) }) else { return nil }
-        let fault = faults[index]
-        let remaining = (fault.count ?? 1) - 1
-        if remaining <= 0 { faults.remove(at: index) } else { faults[index].count = remaining }
-        return fault
-    }
-
-    // MARK: Rate limit headers
-
-    /// Values for `X-Ratelimit-*`: a 10 s window, reported but not enforced (use faults for 429s).
-    func rateLimitWindow() -> (remaining: Int, reset: Int64) {
-        let now = Date()
-        if now.timeIntervalSince(rateWindowStart) >= 10 {
-            rateWindowStart = now
-            rateWindowCount = 0
-        }
-        rateWindowCount += 1
-        let reset = Int64((rateWindowStart.timeIntervalSince1970 + 10) * 1000)
-        return (max(0, Self.rateLimit - rateWindowCount), reset)
     }
 
     // MARK: Persistence

@@ -33,9 +33,9 @@ public final class LaunchDarklyClient: Sendable {
     // MARK: Operations
 
     /// `GET /api/v2/projects/{project}/environments/{environment}`; its `apiKey` is the SDK key.
-    public func environment(project: String, environment: String) async throws -> Environment {
+    public func environment(project: String, environment: String) async throws -> ProjectEnvironment {
         let response = try await send(.GET, "/api/v2/projects/\(escape(project))/environments/\(escape(environment))")
-        return try decode(Environment.self, response, resource: "environment '\(environment)' in project '\(project)'")
+        return try decode(ProjectEnvironment.self, response, resource: "environment '\(environment)' in project '\(project)'")
     }
 
     /// `GET /api/v2/flags/{project}/{key}?env={environment}`.

@@ -6,7 +6,14 @@ struct SandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
         abstract: "Run a local LaunchDarkly-compatible server (REST API subset, SDK polling/streaming, events).",
-        discussion: "Prints `export LD_ACCESS_TOKEN=... LD_BASE_URI=...` lines to paste into a shell so ldedge and the handler's SDK talk to it."
+        discussion: """
+            Prints `export LD_ACCESS_TOKEN=...`, `LD_BASE_URI=...` and `LD_SDK_KEY=...` lines to paste into a shell \
+            so ldedge and the handler's SDK (base, stream and events URIs all equal to LD_BASE_URI) talk to it.
+
+            Test hooks: GET /_sandbox/events shows what SDKs sent to /bulk and /diagnostic; \
+            POST /_sandbox/faults {"path": "/sdk/latest-all", "method": "GET", "status": 503, "delayMs": 0, "count": 3} \
+            fails the next matching requests (path may end in *); DELETE /_sandbox/faults clears them.
+            """
     )
 
     @Option(help: "Port on 127.0.0.1 (0 picks a free port).")

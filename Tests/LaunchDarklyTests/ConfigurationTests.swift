@@ -29,7 +29,7 @@ final class ConfigurationTests: XCTestCase {
         var dumped = ""
         dump(config, to: &dumped)
         XCTAssertFalse(dumped.contains(secret))
-        let env = Environment(id: "1", key: "production", name: "Production", apiKey: "sdk-secret")
+        let env = ProjectEnvironment(id: "1", key: "production", name: "Production", apiKey: "sdk-secret")
         XCTAssertFalse(String(describing: env).contains("sdk-secret"))
     }
 }
