@@ -80,7 +80,7 @@ let package = Package(
         step("UploadSiteStep", ["AWS", "Git"]),
         step("EdgeDistributionStep", ["AWS"]),
         step("AttachTriggerStep", ["AWS"]),
-        step("FlipFlagStep", ["LaunchDarkly"]),
+        step("FlipFlagStep", ["LaunchDarkly", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
 
         // Clients: the only layer that talks to the network.
         .target(
@@ -111,6 +111,9 @@ let package = Package(
             swiftSettings: settings
         ),
 
+        // Benchmark: PUT 1,000 small objects to the AWS emulator (run by scripts/bench-s3-put.sh).
+        .executableTarget(name: "aws-s3-put-bench", dependencies: ["AWS", .product(name: "AsyncHTTPClient", package: "async-http-client")], path: "Benchmarks/aws-s3-put", swiftSettings: settings),
+
         // System libraries and their thin wrappers.
         .systemLibrary(
             name: "CGit2",
@@ -140,12 +143,12 @@ let package = Package(
         // Tests mirror sources; shared fixtures live in LDEdgeTestSupport.
         .target(
             name: "LDEdgeTestSupport",
-            dependencies: ["LDEdgeCore", "AWS", "LaunchDarkly"],
+            dependencies: ["LDEdgeCore", "AWS", "LaunchDarkly", "LDSandbox"],
             path: "Tests/LDEdgeTestSupport",
             swiftSettings: settings
         ),
         .testTarget(name: "LDEdgeCoreTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport"], swiftSettings: settings),
-        .testTarget(name: "StepsTests", dependencies: ["BuiltinSteps", "LDEdgeTestSupport"], swiftSettings: settings),
+        .testTarget(name: "StepsTests", dependencies: ["BuiltinSteps", "LDEdgeTestSupport", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
         .testTarget(name: "AWSTests", dependencies: ["AWS", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "LaunchDarklyTests", dependencies: ["LaunchDarkly", "LDSandbox", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "LDSandboxTests", dependencies: ["LDSandbox", "LaunchDarkly", "LDEdgeTestSupport"], swiftSettings: settings),
@@ -156,6 +159,6 @@ let package = Package(
             dependencies: ["Invoke", "LDEdgeCore", "RunStep", "BuildHandlerStep", "PackageZipStep", "Archive", "LDEdgeTestSupport"],
             swiftSettings: settings
         ),
-        .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport"], swiftSettings: settings),
+        .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
     ]
 )

@@ -13,5 +13,6 @@ extension StepRegistry {
     public static let builtin = StepRegistry([
         StepKind(RunStep.self),
         StepKind(CleanupStep.self),
+        StepKind(FlipFlagStep.self),
     ])
 }

@@ -163,8 +163,14 @@ public final class Engine: @unchecked Sendable {
 
     /// Plans, asks `confirm`, and applies step by step; on failure rolls back this run's steps in reverse.
     public func deploy(
-        _ workflow: Workflow, git: GitStamp? = nil, confirm: @Sendable (WorkflowPlan) async -> Bool = { _ in true }
+        _ workflow: Workflow, git: GitStamp? = nil, only: Set<String>? = nil, command: String = "deploy",
+        confirm: @Sendable (WorkflowPlan) async -> Bool = { _ in true }
     ) async throws -> DeployReport {
+        var workflow = workflow
+        if let only {
+            // Other steps keep their recorded state; only the named ones are planned and applied.
+            workflow.steps = workflow.steps.filter { only.contains($0.id) }
+        }
         if let git, git.dirty, !options.allowDirty { throw EngineError.dirtyTree(paths: git.changedPaths) }
         let store = store(for: workflow.name)
         try store.lock()
@@ -174,7 +180,7 @@ public final class Engine: @unchecked Sendable {
         let recorder = Recorder(store: store, state: try store.load(), runID: Self.newRunID())
 
         var begin = JournalRecord(type: .runBegin)
-        begin.command = "deploy"
+        begin.command = command
         begin.git = git
         begin.workflowFile = workflow.file
         begin.settings = redacted(workflow.settings)
@@ -229,6 +235,7 @@ public final class Engine: @unchecked Sendable {
     func applyStep(
         _ workflowStep: WorkflowStep, workflow: Workflow, recorder: Recorder, services: ServiceCache, begun: inout [String]
     ) async throws -> Bool {
+        if InterruptFlag.shared.isRaised { throw Interrupted() }
         guard let kind = registry[workflowStep.kind] else { throw EngineError.unknownKind(step: workflowStep.id, kind: workflowStep.kind) }
         let state = recorder.state
         var outputs: [String: [String: String]] = [:]
@@ -358,12 +365,15 @@ public final class Engine: @unchecked Sendable {
                 try recorder.record(JournalRecord(type: .teardownBegin, step: id))
                 let context = makeContext(
                     workflow: workflow, stepID: id, kind: kind.kind, phase: .teardown, state: recorder.state, recorder: recorder, services: services)
-                if !stepState.undo.isEmpty {
+                // Undo a half-applied change first; an applied step's own teardown removes the rest.
+                if stepState.status == .applying || stepState.status == .failed, !stepState.undo.isEmpty {
                     try await step.rollback(stepState.undo.reversed().map(\.record), context)
                 }
                 let before = recorder.state.steps[id] ?? stepState
                 try await step.teardown(before, context)
-                removed[id] = stepState.resources.filter { !$0.adopted }.map(\.label)
+                removed[id] = stepState.resources.map { resource in
+                    resource.adopted || resource.attributes["onTeardown"] != nil ? "restored \(resource.label)" : resource.label
+                }
                 try recorder.record(JournalRecord(type: .stepTornDown, step: id))
                 reporter.report(.stepFinished(id: id, phase: "teardown", outcome: "removed"))
             } catch let error as TeardownPending {

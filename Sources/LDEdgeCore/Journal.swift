@@ -68,6 +68,12 @@ extension WorkflowState {
                 runs[index].finishedAt = record.time
                 runs[index].outcome = record.error ?? "succeeded"
             }
+            // A run that finished settles its changes: nothing is left to undo, only to tear down.
+            if record.error == nil {
+                for (id, step) in steps where step.run == record.run && step.status == .applied {
+                    steps[id]?.undo = []
+                }
+            }
         case .stepBegin:
             guard let id = record.step else { return }
             var step = steps[id] ?? StepState(id: id, kind: record.kind ?? "")

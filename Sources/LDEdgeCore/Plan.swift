@@ -54,7 +54,9 @@ public struct PlanRenderer: Sendable {
             for change in stepPlan.changes where change.action != .none || changes.isEmpty && stepPlan.changes.count <= 3 {
                 if change.action == .none && !changes.isEmpty { continue }
                 counts[change.action, default: 0] += change.action == .none ? 0 : 1
-                var line = "  \(change.action.symbol) \(change.action.rawValue) \(change.resource)"
+                var line = change.action == .none
+                    ? "  \(change.action.symbol) \(change.resource)"
+                    : "  \(change.action.symbol) \(change.action.rawValue) \(change.resource)"
                 if let detail = change.detail { line += ": \(detail)" }
                 lines.append(paint(line, color(change.action)))
                 if change.before != nil || change.after != nil {

@@ -68,6 +68,8 @@ public struct Workflow: Sendable {
     public var directory: URL
     public var settings: WorkflowSettings
     public var steps: [WorkflowStep]
+    /// The `${secret:NAME}` expression each secret value came from, so it is never written out.
+    public var secretSources: [String: String] = [:]
 
     public func step(_ id: String) -> WorkflowStep? { steps.first { $0.id == id } }
 }

@@ -47,6 +47,7 @@ private struct Parser {
     var references: [(step: String, output: String, location: SourceLocation)] = []
     var locations: [String: SourceLocation] = [:]
     var deferredTypes: [String: InputType] = [:]
+    var secretSources: [String: String] = [:]
 
     init(file: String, registry: StepRegistry, environment: [String: String]) {
         self.file = file
@@ -136,7 +137,9 @@ private struct Parser {
         checkReferences(steps)
         let ordered = order(steps)
         validateInputs(ordered)
-        return Workflow(name: name, summary: summary, file: file, directory: directory, settings: settings, steps: ordered)
+        var workflow = Workflow(name: name, summary: summary, file: file, directory: directory, settings: settings, steps: ordered)
+        workflow.secretSources = secretSources
+        return workflow
     }
 
     // MARK: Steps
@@ -317,7 +320,10 @@ private struct Parser {
                     continue
                 }
                 if let value = convert(valueNode, field.type, path: path + "." + key) {
-                    if field.secret { checkSecret(valueNode, key: key) }
+                    if field.secret {
+                        checkSecret(valueNode, key: key)
+                        if let raw = valueNode.scalar?.string, let resolved = value.stringValue { secretSources[resolved] = raw }
+                    }
                     result[key] = value
                 }
             }
@@ -513,6 +519,9 @@ private struct Parser {
             .composer(let context, let problem, let mark, _):
             let extra = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
             return .error("invalid YAML: \(problem)\(extra)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return .error("duplicate key \(keys) in this mapping; remove one of them", at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column))
         case .reader(let problem, _, _, _):
             return .error("invalid YAML: \(problem)", at: SourceLocation(file: file, line: 1, column: 1))
         default:

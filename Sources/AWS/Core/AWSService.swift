@@ -1,0 +1,51 @@
+import Foundation
+
+/// The AWS services ldedge talks to, with their signing names and default endpoints.
+public enum AWSService: String, Sendable, CaseIterable, Hashable {
+    case s3
+    case iam
+    case lambda
+    case cloudFront = "cloudfront"
+    case sts
+
+    /// The name used in the SigV4 credential scope.
+    public var signingName: String { rawValue }
+
+    /// The suffix of `AWS_ENDPOINT_URL_<SERVICE>` (the service id, upper-cased, spaces as underscores).
+    public var endpointEnvironmentSuffix: String {
+        switch self {
+        case .s3: return "S3"
+        case .iam: return "IAM"
+        case .lambda: return "LAMBDA"
+        case .cloudFront: return "CLOUDFRONT"
+        case .sts: return "STS"
+        }
+    }
+
+    public var displayName: String {
+        switch self {
+        case .s3: return "S3"
+        case .iam: return "IAM"
+        case .lambda: return "Lambda"
+        case .cloudFront: return "CloudFront"
+        case .sts: return "STS"
+        }
+    }
+
+    /// Global services are signed for us-east-1 whatever the configured region.
+    public var isGlobal: Bool { self == .iam || self == .cloudFront }
+
+    public func signingRegion(for region: String) -> String { isGlobal ? "us-east-1" : region }
+
+    /// The public AWS endpoint for `region`.
+    public func defaultEndpoint(region: String) -> URL? {
+        let suffix = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
+        switch self {
+        case .s3: return URL(string: "https://s3.\(region).\(suffix)")
+        case .iam: return URL(string: "https://iam.amazonaws.com")
+        case .cloudFront: return URL(string: "https://cloudfront.amazonaws.com")
+        case .lambda: return URL(string: "https://lambda.\(region).\(suffix)")
+        case .sts: return URL(string: "https://sts.\(region).\(suffix)")
+        }
+    }
+}
