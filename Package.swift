@@ -156,7 +156,9 @@ let package = Package(
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(
             name: "InvokeTests",
-            dependencies: ["Invoke", "LDEdgeCore", "RunStep", "BuildHandlerStep", "PackageZipStep", "Archive", "LDEdgeTestSupport"],
+            dependencies: [
+                "Invoke", "LDEdgeCore", "RunStep", "BuildHandlerStep", "PackageZipStep", "Archive", "LaunchDarkly", "LDSandbox", "LDEdgeTestSupport",
+            ],
             swiftSettings: settings
         ),
         .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),

@@ -18,14 +18,16 @@ public enum HandlerFixtures {
 
     /// A workflow that builds the Python (or Node) handler and packages it.
     public static func handlerWorkflow(
-        name: String = "handler-test", runtime: String = "python3.12", mode: String = "redirect", baseURI: String,
-        initTimeout: Double = 1, extraBuildInputs: [String: String] = [:], packageInputs: [String: String] = [:]
+        name: String = "handler-test", runtime: String = "python3.12", mode: String = "redirect", baseURI: String?,
+        sdkKey: String? = "${secret:LD_SDK_KEY}", initTimeout: Double = 1, extraBuildInputs: [String: String] = [:],
+        packageInputs: [String: String] = [:]
     ) -> String {
         var build = [
-            "flag: rebrand", "runtime: \(runtime)", "mode: \(mode)", "sdkKey: ${secret:LD_SDK_KEY}",
-            "baseUri: \(baseURI)", "streamUri: \(baseURI)", "eventsUri: \(baseURI)", "initTimeout: \(initTimeout)",
+            "flag: rebrand", "runtime: \(runtime)", "mode: \(mode)", "initTimeout: \(initTimeout)",
             "template: \(repositoryRoot.path)/templates/\(runtime.hasPrefix("python") ? "handler-python" : "handler-node")",
         ]
+        if let sdkKey { build.append("sdkKey: \(sdkKey)") }
+        if let baseURI { build += ["baseUri: \(baseURI)", "streamUri: \(baseURI)", "eventsUri: \(baseURI)"] }
         build += extraBuildInputs.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
         var package = ["source: ${steps.build.outputs.dir}"]
         package += packageInputs.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }

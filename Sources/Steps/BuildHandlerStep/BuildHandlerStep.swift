@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import LDEdgeCore
+import LaunchDarkly
 
 /// Renders the LaunchDarkly edge handler from a template and installs its dependencies for Lambda.
 ///
@@ -63,7 +64,7 @@ public struct BuildHandlerStep: Step {
         InputField("initTimeout", .number, default: "1", "seconds the SDK may wait for flag data in a cold container; below the 5 s viewer-request limit"),
         InputField("events", .choice(Events.allCases.map(\.rawValue)), default: "off", "analytics events: off, or flush them at the end of every invocation"),
         InputField("dataSource", .choice(DataSource.allCases.map(\.rawValue)), default: "polling", "how the SDK gets flag data"),
-        InputField("sdkKey", .string, secret: true, "LaunchDarkly SDK key baked into the package; ${secret:LD_SDK_KEY} (LD_SDK_KEY is read when absent)"),
+        InputField("sdkKey", .string, secret: true, "LaunchDarkly SDK key baked into the package; ${secret:LD_SDK_KEY} (else LD_SDK_KEY, else read from the LaunchDarkly environment)"),
         InputField("baseUri", .string, "SDK polling URI (default LaunchDarkly's, or the local sandbox named by LD_BASE_URI)"),
         InputField("streamUri", .string, "SDK streaming URI"),
         InputField("eventsUri", .string, "SDK events URI"),
@@ -143,14 +144,33 @@ public struct BuildHandlerStep: Step {
         return Prepared(template: template, files: files, renderDigest: digest, installer: installer, dependencyKey: installer.key, endpoints: endpoints)
     }
 
-    /// The SDK key: the `sdkKey` input, else `LD_SDK_KEY`. Registered as a secret at once.
+    /// The SDK key: the `sdkKey` input, else `LD_SDK_KEY`, else the LaunchDarkly environment's
+    /// `apiKey` read through the API. Registered as a secret the moment it is known.
     func sdkKey(_ context: StepContext) async throws -> String {
         let candidates = [input.sdkKey, context.environment["LD_SDK_KEY"]]
-        guard let key = candidates.compactMap({ $0 }).first(where: { !$0.isEmpty && $0 != "***" }) else {
+        if let key = candidates.compactMap({ $0 }).first(where: { !$0.isEmpty && $0 != "***" }) {
+            Secrets.shared.register(key)
+            return key
+        }
+        let settings = context.settings.launchdarkly
+        let configuration: LaunchDarklyConfiguration
+        do {
+            // Reading the environment is not a change, so plan may do it too.
+            configuration = try LaunchDarklyConfiguration.fromEnvironment(
+                context.environment, accessToken: settings?.accessToken, baseURI: settings?.baseUri, dryRun: context.isDryRun)
+        } catch LaunchDarklyError.missingAccessToken {
             throw BuildHandlerError.noSDKKey
         }
-        Secrets.shared.register(key)
-        return key
+        Secrets.shared.register(configuration.accessToken)
+        let project = settings?.project ?? context.environment["LD_PROJECT"] ?? "default"
+        let environment = settings?.environment ?? context.environment["LD_ENVIRONMENT"] ?? "production"
+        do {
+            let key = try await LaunchDarklyClient(configuration: configuration).environment(project: project, environment: environment).apiKey
+            Secrets.shared.register(key)
+            return key
+        } catch {
+            throw BuildHandlerError.sdkKeyUnavailable(project: project, environment: environment, reason: Secrets.shared.redact("\(error)"))
+        }
     }
 
     public func plan(_ context: StepContext) async throws -> StepPlan {
@@ -278,6 +298,7 @@ public struct BuildHandlerStep: Step {
 
 public enum BuildHandlerError: Error, CustomStringConvertible {
     case noSDKKey
+    case sdkKeyUnavailable(project: String, environment: String, reason: String)
     case templateNotFound(searched: [String], name: String)
     case badTemplate(path: String, reason: String)
     case installFailed(command: String, output: String)
@@ -285,8 +306,12 @@ public enum BuildHandlerError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noSDKKey:
-            return "no LaunchDarkly SDK key for the handler: write 'sdkKey: ${secret:LD_SDK_KEY}' in the step and export LD_SDK_KEY "
+            return "no LaunchDarkly SDK key for the handler: write 'sdkKey: ${secret:LD_SDK_KEY}' in the step and export LD_SDK_KEY, "
+                + "or export LD_ACCESS_TOKEN so ldedge reads it from the LaunchDarkly environment "
                 + "(the key is baked into the package because Lambda@Edge has no environment variables; it is never printed or stored in state)"
+        case .sdkKeyUnavailable(let project, let environment, let reason):
+            return "cannot read the SDK key of LaunchDarkly environment '\(environment)' in project '\(project)': \(reason); "
+                + "check launchdarkly.project/environment and the access token, or give the key with 'sdkKey: ${secret:LD_SDK_KEY}'"
         case .templateNotFound(let searched, let name):
             return "cannot find the handler template \(name); looked in \(searched.joined(separator: ", ")); set 'template:' to the folder or LDEDGE_TEMPLATES to the project's templates/ folder"
         case .badTemplate(let path, let reason):
