@@ -110,6 +110,18 @@ final class HandlerProofTests: XCTestCase {
         XCTAssertEqual(HandlerResponse(folder.response), .forward(uri: "/site/beta/index.html", querystring: ""))
     }
 
+    func testEventsFlushModeDeliversAnalyticsWithinTheInvocation() async throws {
+        let endpoint = try HandlerSDKEndpoint(newPercent: 50)
+        defer { endpoint.stop() }
+        let (stateRoot, _) = try await deploy(
+            HandlerFixtures.handlerWorkflow(baseURI: endpoint.baseURI, extraBuildInputs: ["events": "flush"]), key: endpoint.sdkKey)
+        let warm = try session(stateRoot: stateRoot)
+        defer { warm.close() }
+        _ = try warm.invoke(ViewerRequest(clientIp: "198.51.100.77"))
+        // No waiting for the SDK's 5 s flush interval: the events are already delivered.
+        XCTAssertGreaterThan(try endpoint.stats()["events"] ?? 0, 0)
+    }
+
     func testCookieContextKeyBucketsByTheCookie() async throws {
         let endpoint = try HandlerSDKEndpoint(newPercent: 50)
         defer { endpoint.stop() }

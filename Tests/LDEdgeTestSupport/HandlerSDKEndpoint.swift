@@ -41,6 +41,12 @@ public final class HandlerSDKEndpoint: @unchecked Sendable {
         try Self.flagData(flag: flag, newPercent: newPercent).write(to: dataFile, options: .atomic)
     }
 
+    /// Request counts: `polls`, `events` (analytics events received), `unauthorized`.
+    public func stats() throws -> [String: Int] {
+        let data = try Data(contentsOf: URL(string: "\(baseURI)/_stats")!)
+        return try JSONDecoder().decode([String: Int].self, from: data)
+    }
+
     public func stop() {
         // SIGKILL: a child started from a dispatch worker thread inherits its blocked SIGTERM.
         if process.isRunning {
