@@ -44,7 +44,7 @@ public struct PackageLocator: Sendable {
             }
             return name
         }
-        guard recorded.contains(argument) else { throw InvokeError.noWorkflow(recorded: recorded, folder: stateRoot.path) }
+        guard recorded.contains(argument) else { throw InvokeError.unknownWorkflow(argument, recorded: recorded, folder: stateRoot.path) }
         return argument
     }
 
@@ -106,6 +106,7 @@ public enum RunnerLocator {
 
 public enum InvokeError: Error, CustomStringConvertible, Sendable {
     case noWorkflow(recorded: [String], folder: String)
+    case unknownWorkflow(String, recorded: [String], folder: String)
     case unreadableWorkflow(String)
     case notDeployed(workflow: String, detail: String)
     case ambiguousPackage([String])
@@ -122,6 +123,9 @@ public enum InvokeError: Error, CustomStringConvertible, Sendable {
             return recorded.isEmpty
                 ? "no workflow has state in \(folder); run 'ldedge deploy WORKFLOW' first (or 'ldedge invoke --zip PATH')"
                 : "say which workflow to invoke: \(recorded.joined(separator: ", ")) have state in \(folder)"
+        case .unknownWorkflow(let name, let recorded, let folder):
+            return "no workflow file or recorded workflow named '\(name)' in \(folder)"
+                + (recorded.isEmpty ? "; run 'ldedge deploy WORKFLOW' first" : "; recorded: \(recorded.joined(separator: ", "))")
         case .unreadableWorkflow(let path):
             return "cannot read the workflow name from \(path); it needs a top-level 'name:'"
         case .notDeployed(let workflow, let detail):
