@@ -77,14 +77,23 @@ final class BuildHandlerStepTests: XCTestCase {
         XCTAssertEqual(changes.last?.action, ChangeAction.none)
         XCTAssertTrue(changes.last?.detail?.contains("cached") ?? false, "\(changes)")
         XCTAssertFalse(plan.steps.flatMap { $0.plan?.changes ?? [] }.contains { ($0.detail ?? "").contains(sdkKey) }, "plans never show the key")
+        // The next build's folder is known at plan time and is not the current one, so the
+        // package step does not mistake the current build for the next.
+        let nextDir = try XCTUnwrap(plan.steps.first?.plan?.outputs["dir"])
+        XCTAssertNotEqual(nextDir, dir)
+        let packagePlan = try XCTUnwrap(plan.steps.last?.plan?.changes.first)
+        XCTAssertEqual(packagePlan.action, .create)
+        XCTAssertTrue(packagePlan.detail?.contains("once it is built") ?? false, "\(packagePlan)")
         let rebuilt = Date()
-        _ = try await engine.deploy(changed)
+        let rebuiltReport = try await engine.deploy(changed)
         XCTAssertLessThan(Date().timeIntervalSince(rebuilt), 5.0)
-        let mode = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/ldedge_config.json"))) as? [String: Any]
+        XCTAssertEqual(rebuiltReport.outputs["build"]?["dir"], nextDir)
+        XCTAssertFalse(fileManager.fileExists(atPath: dir), "the previous build folder is removed")
+        let mode = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: nextDir + "/ldedge_config.json"))) as? [String: Any]
         XCTAssertEqual(mode?["mode"] as? String, "rewrite")
 
         _ = try await engine.teardown(workflow: "handler-test", workflow: changed)
-        XCTAssertFalse(fileManager.fileExists(atPath: dir))
+        XCTAssertFalse(fileManager.fileExists(atPath: nextDir))
     }
 
     func testNoSDKKeyIsAPlanErrorThatSaysWhatToDo() async throws {

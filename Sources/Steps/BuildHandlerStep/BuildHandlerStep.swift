@@ -112,10 +112,18 @@ public struct BuildHandlerStep: Step {
 
     var runtime: HandlerRuntime { input.runtime ?? .python312 }
 
-    func buildDirectory(_ context: StepContext) -> URL { context.workDirectory.appendingPathComponent("build") }
+    /// The build folder is named by what is in it (rendered files and dependency key), so its path
+    /// is known at plan time and changes exactly when its content will: a step that reads `dir`
+    /// during plan never mistakes the previous build for the next one.
+    func buildDirectory(_ context: StepContext, _ prepared: Prepared) -> URL {
+        var hasher = SHA256()
+        hasher.update(data: Data("\(prepared.renderDigest)|\(prepared.dependencyKey ?? "")".utf8))
+        let name = hasher.finalize().prefix(8).map { String(format: "%02x", $0) }.joined()
+        return context.workDirectory.appendingPathComponent("build").appendingPathComponent(name)
+    }
 
-    func outputs(_ context: StepContext) -> [String: String] {
-        ["dir": buildDirectory(context).path, "runtime": runtime.rawValue, "handler": runtime.handler]
+    func outputs(_ context: StepContext, _ prepared: Prepared) -> [String: String] {
+        ["dir": buildDirectory(context, prepared).path, "runtime": runtime.rawValue, "handler": runtime.handler]
     }
 
     /// Everything a build needs, computed without writing anything.
@@ -180,7 +188,7 @@ public struct BuildHandlerStep: Step {
         } catch let error as BuildHandlerError {
             return StepPlan(findings: [.error("\(error)")])
         }
-        let build = buildDirectory(context)
+        let build = buildDirectory(context, prepared)
         var reasons: [String] = []
         let previousRender = context.recall("render", as: String.self)
         let previousDependencies = context.recall("dependencies", as: String.self)
@@ -197,11 +205,11 @@ public struct BuildHandlerStep: Step {
         } else if previousRender != nil, previousDependencies != prepared.dependencyKey {
             reasons.append("the dependency manifest changed")
         }
-        if previousRender != nil, !FileManager.default.fileExists(atPath: build.path) { reasons.append("the build folder is missing") }
+        if reasons.isEmpty, !FileManager.default.fileExists(atPath: build.path) { reasons.append("the build folder is missing") }
 
         let summary = settingsSummary(endpoints: prepared.endpoints)
         guard !reasons.isEmpty else {
-            return StepPlan(changes: [PlannedChange(.none, "handler build", detail: "unchanged: \(runtime.rawValue), \(summary)")], outputs: outputs(context))
+            return StepPlan(changes: [PlannedChange(.none, "handler build", detail: "unchanged: \(runtime.rawValue), \(summary)")], outputs: outputs(context, prepared))
         }
         var changes = [PlannedChange(
             previousRender == nil ? .create : .update, "handler build",
@@ -221,7 +229,8 @@ public struct BuildHandlerStep: Step {
                 }
             }
         }
-        return StepPlan(changes: changes, findings: findings)
+        // The new folder's path is known already; it does not exist until apply builds it.
+        return StepPlan(changes: changes, findings: findings, outputs: outputs(context, prepared))
     }
 
     public func apply(_ plan: StepPlan, _ context: StepContext) async throws -> [String: String] {
@@ -247,7 +256,7 @@ public struct BuildHandlerStep: Step {
             }
         }
 
-        let build = buildDirectory(context)
+        let build = buildDirectory(context, prepared)
         let partial = context.workDirectory.appendingPathComponent("build.partial")
         try? fileManager.removeItem(at: partial)
         try fileManager.createDirectory(at: partial, withIntermediateDirectories: true)
@@ -264,7 +273,11 @@ public struct BuildHandlerStep: Step {
             }
         }
         try? fileManager.removeItem(at: build)
+        try fileManager.createDirectory(at: build.deletingLastPathComponent(), withIntermediateDirectories: true)
         try fileManager.moveItem(at: partial, to: build)
+        for name in (try? fileManager.contentsOfDirectory(atPath: build.deletingLastPathComponent().path)) ?? [] where name != build.lastPathComponent {
+            try? fileManager.removeItem(at: build.deletingLastPathComponent().appendingPathComponent(name))
+        }
         context.progress("built the \(runtime.rawValue) handler in \(build.path)")
         try context.remember("render", prepared.renderDigest)
         if dependencies != nil, let key = prepared.dependencyKey {
@@ -274,7 +287,7 @@ public struct BuildHandlerStep: Step {
         } else {
             try context.forget("dependencies")
         }
-        return outputs(context)
+        return outputs(context, prepared)
     }
 
     public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {}
