@@ -71,7 +71,7 @@ let package = Package(
         step("UploadSiteStep", ["AWS", "Git"]),
         step("EdgeDistributionStep", ["AWS"]),
         step("AttachTriggerStep", ["AWS"]),
-        step("FlipFlagStep", ["LaunchDarkly"]),
+        step("FlipFlagStep", ["LaunchDarkly", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
 
         // Clients: the only layer that talks to the network.
         .target(
@@ -131,17 +131,17 @@ let package = Package(
         // Tests mirror sources; shared fixtures live in LDEdgeTestSupport.
         .target(
             name: "LDEdgeTestSupport",
-            dependencies: ["LDEdgeCore", "AWS", "LaunchDarkly"],
+            dependencies: ["LDEdgeCore", "AWS", "LaunchDarkly", "LDSandbox"],
             path: "Tests/LDEdgeTestSupport",
             swiftSettings: settings
         ),
         .testTarget(name: "LDEdgeCoreTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport"], swiftSettings: settings),
-        .testTarget(name: "StepsTests", dependencies: ["BuiltinSteps", "LDEdgeTestSupport"], swiftSettings: settings),
+        .testTarget(name: "StepsTests", dependencies: ["BuiltinSteps", "LDEdgeTestSupport", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
         .testTarget(name: "AWSTests", dependencies: ["AWS", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "LaunchDarklyTests", dependencies: ["LaunchDarkly", "LDSandbox", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "LDSandboxTests", dependencies: ["LDSandbox", "LaunchDarkly", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "GitTests", dependencies: ["Git", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "LDEdgeTestSupport"], swiftSettings: settings),
-        .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport"], swiftSettings: settings),
+        .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
     ]
 )

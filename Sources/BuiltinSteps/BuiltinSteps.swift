@@ -1,1 +1,18 @@
-// BuiltinSteps module
+import AttachTriggerStep
+import BuildHandlerStep
+import CleanupStep
+import EdgeDistributionStep
+import FlipFlagStep
+import LDEdgeCore
+import PackageZipStep
+import RunStep
+import UploadSiteStep
+
+extension StepRegistry {
+    /// Every step kind that ships with ldedge.
+    public static let builtin = StepRegistry([
+        StepKind(RunStep.self),
+        StepKind(CleanupStep.self),
+        StepKind(FlipFlagStep.self),
+    ])
+}

@@ -1,1 +1,205 @@
+import Foundation
 import LDEdgeCore
+
+/// Runs a shell command, with an optional command that undoes it.
+///
+/// Dry run: shows the command (or the `dryRun:` text) and runs nothing.
+///
+/// Rollback: runs `undo:` when the command ran in this run; without `undo:` there is nothing to undo.
+///
+/// Teardown: runs `undo:` once for a command applied earlier; without `undo:` it only forgets the step.
+public struct RunStep: Step {
+    public struct Input: Decodable, Sendable {
+        public var run: String
+        public var undo: String?
+        public var dryRun: String?
+        public var always: Bool?
+        public var directory: String?
+        public var env: [String: String]?
+    }
+
+    public static let kind = "run"
+    public static let summary = "Run a shell command (a check, a build script), with an optional undo command"
+    public static let documentation = """
+        Dry run: shows the command (or the dryRun text) and runs nothing. \
+        Rollback: runs undo when the command ran in this run. \
+        Teardown: runs undo once for a command applied earlier.
+        """
+    public static let inputs: [InputField] = [
+        InputField("run", .string, required: true, "shell command, run with /bin/sh -c in the workflow's folder"),
+        InputField("undo", .string, "command that reverses 'run'; used by rollback and teardown"),
+        InputField("dryRun", .string, "text shown by plan instead of the command"),
+        InputField("always", .boolean, default: "false", "run on every deploy, even when the inputs did not change"),
+        InputField("directory", .string, "folder to run in, relative to the workflow file"),
+        InputField("env", .dictionary(.string), "extra environment variables for the command"),
+    ]
+    public static let outputs: [OutputField] = [
+        OutputField("stdout", "the command's standard output, trimmed"),
+        OutputField("exitCode", "the command's exit status"),
+    ]
+
+    public let id: String
+    public let input: Input
+
+    public init(id: String, input: Input) {
+        self.id = id
+        self.input = input
+    }
+
+    public static func validate(_ input: Input) -> [InputIssue] {
+        input.run.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? [InputIssue(["run"], "'run' is empty; give the command to run")] : []
+    }
+
+    public func plan(_ context: StepContext) async throws -> StepPlan {
+        let digest = Engine.digest(try JSONValue(encoding: InputEcho(input)))
+        let sameAsBefore = context.previous?.status == .applied && context.recall("digest", as: String.self) == digest
+        if sameAsBefore && input.always != true {
+            return StepPlan(changes: [PlannedChange(.none, "command", detail: "already ran with these inputs")], outputs: context.previous?.outputs ?? [:])
+        }
+        let shown = input.dryRun ?? input.run
+        var changes = [PlannedChange(.run, "command", detail: shown)]
+        if let undo = input.undo { changes[0].after = nil; changes.append(PlannedChange(.none, "undo", detail: undo)) }
+        return StepPlan(changes: changes, data: .string(digest))
+    }
+
+    public func apply(_ plan: StepPlan, _ context: StepContext) async throws -> [String: String] {
+        let undo = input.undo.map { UndoRecord("run undo command", resource: "command", data: .string($0)) }
+        let result = try await context.perform("run: \(input.run)", undo: undo) {
+            try await Shell.run(input.run, in: directory(context), environment: environment(context))
+        }
+        guard result.status == 0 else {
+            throw RunStepError.failed(command: input.run, status: result.status, stderr: result.stderr)
+        }
+        if input.undo != nil {
+            try context.own(Resource(type: "command", id: id, attributes: ["undo": input.undo ?? ""]))
+        }
+        if let digest = plan.data.stringValue { try context.remember("digest", digest) }
+        return ["stdout": result.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "exitCode": String(result.status)]
+    }
+
+    public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {
+        for record in records where record.action == "run undo command" {
+            guard let command = record.data.stringValue else { continue }
+            try await runUndo(command, context)
+        }
+        for resource in context.ownedResources { try context.release(resource) }
+        try context.forget("digest")
+    }
+
+    public func teardown(_ state: StepState, _ context: StepContext) async throws {
+        for resource in state.resources where resource.type == "command" {
+            if let command = resource.attributes["undo"], !command.isEmpty {
+                try await runUndo(command, context)
+            }
+            try context.release(resource)
+        }
+    }
+
+    func runUndo(_ command: String, _ context: StepContext) async throws {
+        let result = try await context.perform("undo: \(command)") {
+            try await Shell.run(command, in: directory(context), environment: environment(context))
+        }
+        guard result.status == 0 else { throw RunStepError.failed(command: command, status: result.status, stderr: result.stderr) }
+    }
+
+    func directory(_ context: StepContext) -> URL {
+        input.directory.map { context.resolvePath($0) } ?? context.workflowDirectory
+    }
+
+    func environment(_ context: StepContext) -> [String: String] {
+        var environment = context.environment
+        environment["LDEDGE_WORKFLOW"] = context.workflowName
+        environment["LDEDGE_STEP"] = id
+        for (key, value) in input.env ?? [:] { environment[key] = value }
+        return environment
+    }
+}
+
+/// The inputs that decide whether a run step must run again.
+private struct InputEcho: Encodable {
+    var run: String
+    var undo: String?
+    var directory: String?
+    var env: [String: String]?
+
+    init(_ input: RunStep.Input) {
+        run = input.run
+        undo = input.undo
+        directory = input.directory
+        env = input.env
+    }
+}
+
+public enum RunStepError: Error, CustomStringConvertible {
+    case failed(command: String, status: Int32, stderr: String)
+    case cannotStart(command: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .failed(let command, let status, let stderr):
+            let tail = stderr.split(separator: "\n").suffix(5).joined(separator: "\n    ")
+            return "command '\(command)' exited with status \(status)\(tail.isEmpty ? "" : ":\n    \(tail)")"
+        case .cannotStart(let command, let reason):
+            return "cannot start '\(command)': \(reason)"
+        }
+    }
+}
+
+/// Runs `/bin/sh -c` and collects its output; stderr is passed through for progress as well.
+enum Shell {
+    struct Result: Sendable {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ command: String, in directory: URL, environment: [String: String]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", command]
+            process.currentDirectoryURL = directory
+            process.environment = environment
+            let stdout = Pipe()
+            let stderr = Pipe()
+            process.standardOutput = stdout
+            process.standardError = stderr
+            process.standardInput = FileHandle.nullDevice
+            let collector = OutputCollector()
+            stdout.fileHandleForReading.readabilityHandler = { handle in collector.append(handle.availableData, stderr: false) }
+            stderr.fileHandleForReading.readabilityHandler = { handle in collector.append(handle.availableData, stderr: true) }
+            process.terminationHandler = { process in
+                stdout.fileHandleForReading.readabilityHandler = nil
+                stderr.fileHandleForReading.readabilityHandler = nil
+                collector.append(stdout.fileHandleForReading.readDataToEndOfFile(), stderr: false)
+                collector.append(stderr.fileHandleForReading.readDataToEndOfFile(), stderr: true)
+                let (out, err) = collector.strings
+                continuation.resume(returning: Result(status: process.terminationStatus, stdout: out, stderr: err))
+            }
+            do {
+                try process.run()
+            } catch {
+                continuation.resume(throwing: RunStepError.cannotStart(command: command, reason: error.localizedDescription))
+            }
+        }
+    }
+}
+
+private final class OutputCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var out = Data()
+    private var err = Data()
+
+    func append(_ data: Data, stderr: Bool) {
+        guard !data.isEmpty else { return }
+        lock.lock()
+        if stderr { err.append(data) } else { out.append(data) }
+        lock.unlock()
+    }
+
+    var strings: (String, String) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+}

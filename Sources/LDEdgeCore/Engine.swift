@@ -1,0 +1,444 @@
+import Crypto
+import Foundation
+
+/// How a run behaves, from command-line flags.
+public struct EngineOptions: Sendable {
+    /// `.ldedge` in the directory ldedge runs from.
+    public var stateRoot: URL
+    public var environment: [String: String]
+    public var rollbackOnFailure = true
+    public var allowDirty = false
+    /// Flags steps read through `StepContext.options` (`delete-flag`, `retain-function`, `no-wait`).
+    public var stepOptions: [String: String] = [:]
+
+    public init(stateRoot: URL, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.stateRoot = stateRoot
+        self.environment = environment
+    }
+}
+
+/// Errors from a run, with what to do about them.
+public enum EngineError: Error, CustomStringConvertible, Sendable {
+    case unknownKind(step: String, kind: String)
+    case unresolved(step: String, detail: String)
+    case dirtyTree(paths: [String])
+    case planHasErrors([Diagnostic])
+    case stepFailed(step: String, error: String, rollback: [RollbackOutcome], rolledBack: Bool)
+    case teardownIncomplete(failed: [String: String], pending: [String: String])
+    case declined
+
+    public var description: String {
+        switch self {
+        case .unknownKind(let step, let kind):
+            return "step '\(step)' was recorded with kind '\(kind)', which this ldedge does not know; use the ldedge version that deployed it"
+        case .unresolved(let step, let detail):
+            return "step '\(step)': \(detail)"
+        case .dirtyTree(let paths):
+            let list = paths.prefix(20).map { "  \($0)" }.joined(separator: "\n")
+            return "the working tree has uncommitted changes; commit them or pass --allow-dirty:\n\(list)\(paths.count > 20 ? "\n  ... and \(paths.count - 20) more" : "")"
+        case .planHasErrors(let diagnostics):
+            return diagnostics.filter { $0.severity == .error }.map(\.description).joined(separator: "\n")
+        case .stepFailed(let step, let error, let rollback, let rolledBack):
+            var text = "step '\(step)' failed: \(error)"
+            if rolledBack {
+                let failed = rollback.filter { $0.error != nil }
+                text += failed.isEmpty
+                    ? "\nrolled back \(rollback.count) step\(rollback.count == 1 ? "" : "s"): \(rollback.map(\.step).joined(separator: ", "))"
+                    : "\nrollback did not finish for: \(failed.map { "\($0.step) (\($0.error ?? ""))" }.joined(separator: "; ")); run 'ldedge teardown' to remove what is left"
+            } else {
+                text += "\nnothing was rolled back (--no-rollback); run 'ldedge deploy' again to continue or 'ldedge teardown' to remove it"
+            }
+            return text
+        case .teardownIncomplete(let failed, let pending):
+            var parts: [String] = []
+            if !pending.isEmpty {
+                parts.append("teardown is waiting on AWS for: " + pending.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ") + "; run 'ldedge teardown' again later, it resumes there")
+            }
+            if !failed.isEmpty {
+                parts.append("teardown failed for: " + failed.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ") + "; fix the cause and run 'ldedge teardown' again, it resumes there")
+            }
+            return parts.joined(separator: "\n")
+        case .declined:
+            return "deploy cancelled; nothing was changed"
+        }
+    }
+}
+
+/// A step's teardown cannot finish yet (a replicated Lambda@Edge function); it resumes later.
+public struct TeardownPending: Error, CustomStringConvertible, Sendable {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
+/// What happened to one step during rollback.
+public struct RollbackOutcome: Codable, Sendable {
+    public var step: String
+    public var undone: Int
+    public var error: String?
+}
+
+/// The outcome of a deploy.
+public struct DeployReport: Codable, Sendable {
+    public var workflow: String
+    public var applied: [String]
+    public var unchanged: [String]
+    public var outputs: [String: [String: String]]
+    public var recovered: [String]
+}
+
+/// The outcome of a teardown: what was removed, per step.
+public struct TeardownReport: Codable, Sendable {
+    public var workflow: String
+    public var removed: [String: [String]]
+    public var steps: [String]
+}
+
+/// Plans, applies, rolls back and tears down workflows: plan everything first, apply one step at
+/// a time, unwind in reverse on failure.
+public final class Engine: @unchecked Sendable {
+    public let registry: StepRegistry
+    public let options: EngineOptions
+    public let reporter: any Reporter
+
+    public init(registry: StepRegistry, options: EngineOptions, reporter: any Reporter = SilentReporter()) {
+        self.registry = registry
+        self.options = options
+        self.reporter = reporter
+        Secrets.shared.registerWellKnown(in: options.environment)
+    }
+
+    public func store(for workflow: String) -> StateStore {
+        StateStore(root: options.stateRoot, workflow: workflow)
+    }
+
+    // MARK: Plan
+
+    /// Plans every step against the recorded state and the world; changes nothing.
+    public func plan(_ workflow: Workflow, git: GitStamp? = nil) async throws -> WorkflowPlan {
+        let store = store(for: workflow.name)
+        let state = store.exists ? try store.load() : WorkflowState(workflow: workflow.name)
+        let services = ServiceCache()
+        defer { Task { await services.close() } }
+        return try await plan(workflow, state: state, git: git, services: services)
+    }
+
+    func plan(_ workflow: Workflow, state: WorkflowState, git: GitStamp?, services: ServiceCache) async throws -> WorkflowPlan {
+        var outputs: [String: [String: String]] = [:]
+        for (id, step) in state.steps where step.status == .applied { outputs[id] = step.outputs }
+        var entries: [StepPlanEntry] = []
+        for workflowStep in workflow.steps {
+            guard let kind = registry[workflowStep.kind] else { throw EngineError.unknownKind(step: workflowStep.id, kind: workflowStep.kind) }
+            var entry = StepPlanEntry(id: workflowStep.id, kind: workflowStep.kind)
+            let resolved = workflowStep.input.resolvingStepOutputs(outputs, as: .object(kind.inputs))
+            let input = resolved ?? workflowStep.input
+            if resolved == nil {
+                let missing = workflowStep.dependencies.filter { outputs[$0] == nil }
+                entry.pending = "some inputs are known only after \(missing.joined(separator: ", ")) appl\(missing.count == 1 ? "ies" : "y")"
+            }
+            guard let step = try? kind.makeStep(id: workflowStep.id, input: input) else {
+                entries.append(entry)
+                continue
+            }
+            let context = makeContext(workflow: workflow, stepID: workflowStep.id, kind: kind.kind, phase: .plan, state: state, recorder: nil, services: services)
+            do {
+                var stepPlan = try await step.plan(context)
+                stepPlan.findings = stepPlan.findings.map { finding in
+                    var finding = finding
+                    finding.step = finding.step ?? workflowStep.id
+                    if finding.location == nil { finding.location = workflowStep.locations["with"] ?? workflowStep.location }
+                    return finding
+                }
+                if !stepPlan.outputs.isEmpty { outputs[workflowStep.id] = stepPlan.outputs }
+                entry.plan = stepPlan
+            } catch {
+                entry.plan = StepPlan(findings: [.error("planning failed: \(Secrets.shared.redact("\(error)"))", at: workflowStep.location, step: workflowStep.id)])
+            }
+            entries.append(entry)
+        }
+        return WorkflowPlan(workflow: workflow.name, file: workflow.file, git: git, steps: entries, findings: [])
+    }
+
+    // MARK: Deploy
+
+    /// Plans, asks `confirm`, and applies step by step; on failure rolls back this run's steps in reverse.
+    public func deploy(
+        _ workflow: Workflow, git: GitStamp? = nil, only: Set<String>? = nil, command: String = "deploy",
+        confirm: @Sendable (WorkflowPlan) async -> Bool = { _ in true }
+    ) async throws -> DeployReport {
+        var workflow = workflow
+        if let only {
+            // Other steps keep their recorded state; only the named ones are planned and applied.
+            workflow.steps = workflow.steps.filter { only.contains($0.id) }
+        }
+        if let git, git.dirty, !options.allowDirty { throw EngineError.dirtyTree(paths: git.changedPaths) }
+        let store = store(for: workflow.name)
+        try store.lock()
+        defer { store.unlock() }
+        let services = ServiceCache()
+        defer { Task { await services.close() } }
+        let recorder = Recorder(store: store, state: try store.load(), runID: Self.newRunID())
+
+        var begin = JournalRecord(type: .runBegin)
+        begin.command = command
+        begin.git = git
+        begin.workflowFile = workflow.file
+        begin.settings = redacted(workflow.settings)
+
+        // A run killed earlier left a step half-applied: undo its journaled changes first.
+        let recovered = try await recoverInterrupted(workflow: workflow, recorder: recorder, services: services, begin: begin)
+
+        let plan = try await self.plan(workflow, state: recorder.state, git: git, services: services)
+        if plan.hasErrors { throw EngineError.planHasErrors(plan.allFindings) }
+        guard await confirm(plan) else { throw EngineError.declined }
+
+        if recovered.isEmpty { try recorder.record(begin) }
+        var applied: [String] = []
+        var unchanged: [String] = []
+        var begun: [String] = []
+        for workflowStep in workflow.steps {
+            do {
+                let changed = try await applyStep(workflowStep, workflow: workflow, recorder: recorder, services: services, begun: &begun)
+                if changed { applied.append(workflowStep.id) } else { unchanged.append(workflowStep.id) }
+                try recorder.checkpoint()
+            } catch {
+                let message = Secrets.shared.redact("\(error)")
+                reporter.report(.stepFailed(id: workflowStep.id, phase: "apply", error: message))
+                if begun.last == workflowStep.id {
+                    var failed = JournalRecord(type: .stepFailed, step: workflowStep.id)
+                    failed.error = message
+                    try? recorder.record(failed)
+                }
+                var outcomes: [RollbackOutcome] = []
+                if options.rollbackOnFailure {
+                    InterruptFlag.shared.clear()
+                    for id in begun.reversed() {
+                        outcomes.append(await rollbackStep(id, workflow: workflow, recorder: recorder, services: services))
+                    }
+                }
+                var end = JournalRecord(type: .runEnd)
+                end.error = "failed at \(workflowStep.id)"
+                try? recorder.record(end)
+                try? recorder.checkpoint()
+                throw EngineError.stepFailed(step: workflowStep.id, error: message, rollback: outcomes, rolledBack: options.rollbackOnFailure)
+            }
+        }
+        try recorder.record(JournalRecord(type: .runEnd))
+        try recorder.checkpoint()
+        let state = recorder.state
+        var outputs: [String: [String: String]] = [:]
+        for step in workflow.steps { outputs[step.id] = state.steps[step.id]?.outputs ?? [:] }
+        return DeployReport(workflow: workflow.name, applied: applied, unchanged: unchanged, outputs: outputs, recovered: recovered)
+    }
+
+    /// Re-plans one step with real outputs and applies it; returns false when nothing changed.
+    func applyStep(
+        _ workflowStep: WorkflowStep, workflow: Workflow, recorder: Recorder, services: ServiceCache, begun: inout [String]
+    ) async throws -> Bool {
+        if InterruptFlag.shared.isRaised { throw Interrupted() }
+        guard let kind = registry[workflowStep.kind] else { throw EngineError.unknownKind(step: workflowStep.id, kind: workflowStep.kind) }
+        let state = recorder.state
+        var outputs: [String: [String: String]] = [:]
+        for (id, step) in state.steps where step.status == .applied { outputs[id] = step.outputs }
+        guard let input = workflowStep.input.resolvingStepOutputs(outputs, as: .object(kind.inputs)) else {
+            throw EngineError.unresolved(step: workflowStep.id, detail: "an output it refers to was not produced; check the steps it depends on: \(workflowStep.dependencies.joined(separator: ", "))")
+        }
+        let step = try kind.makeStep(id: workflowStep.id, input: input)
+        for issue in kind.validate(input: input) {
+            throw DiagnosticsError([.error("step '\(workflowStep.id)': \(issue.message)", at: workflowStep.location(of: issue.path))])
+        }
+        let planContext = makeContext(workflow: workflow, stepID: workflowStep.id, kind: kind.kind, phase: .plan, state: state, recorder: nil, services: services)
+        let plan = try await step.plan(planContext)
+        if plan.findings.hasErrors { throw DiagnosticsError(plan.findings.filter { $0.severity == .error }) }
+        let digest = Self.digest(input)
+        let previous = state.steps[workflowStep.id]
+        if !plan.hasChanges, previous?.status == .applied {
+            reporter.report(.stepFinished(id: workflowStep.id, phase: "apply", outcome: "unchanged"))
+            let merged = (previous?.outputs ?? [:]).merging(plan.outputs) { _, new in new }
+            if merged != previous?.outputs {
+                var record = JournalRecord(type: .outputs, step: workflowStep.id)
+                record.outputs = merged
+                try recorder.record(record)
+            }
+            return false
+        }
+        reporter.report(.stepStarted(id: workflowStep.id, kind: kind.kind, phase: "apply"))
+        var begin = JournalRecord(type: .stepBegin, step: workflowStep.id)
+        begin.kind = kind.kind
+        begin.input = input
+        begin.digest = digest
+        try recorder.record(begin)
+        begun.append(workflowStep.id)
+        let context = makeContext(workflow: workflow, stepID: workflowStep.id, kind: kind.kind, phase: .apply, state: state, recorder: recorder, services: services)
+        let stepOutputs = try await step.apply(plan, context)
+        var record = JournalRecord(type: .outputs, step: workflowStep.id)
+        record.outputs = plan.outputs.merging(stepOutputs) { _, new in new }
+        try recorder.record(record)
+        try recorder.record(JournalRecord(type: .stepApplied, step: workflowStep.id))
+        reporter.report(.stepFinished(id: workflowStep.id, phase: "apply", outcome: "applied"))
+        return true
+    }
+
+    /// Undoes a step's changes from its latest run, newest first.
+    func rollbackStep(_ id: String, workflow: Workflow?, recorder: Recorder, services: ServiceCache) async -> RollbackOutcome {
+        let state = recorder.state
+        guard let stepState = state.steps[id], stepState.status != .tornDown else { return RollbackOutcome(step: id, undone: 0) }
+        let records = stepState.undo.reversed().map(\.record)
+        reporter.report(.stepStarted(id: id, kind: stepState.kind, phase: "rollback"))
+        do {
+            guard let kind = registry[stepState.kind] else { throw EngineError.unknownKind(step: id, kind: stepState.kind) }
+            let step = try kind.makeStep(id: id, input: stepState.input)
+            let context = makeContext(
+                workflow: workflow, stepID: id, kind: kind.kind, phase: .rollback, state: state, recorder: recorder, services: services)
+            try await step.rollback(records, context)
+            try recorder.record(JournalRecord(type: .stepRolledBack, step: id))
+            reporter.report(.stepFinished(id: id, phase: "rollback", outcome: "rolled back \(records.count) change\(records.count == 1 ? "" : "s")"))
+            return RollbackOutcome(step: id, undone: records.count)
+        } catch {
+            let message = Secrets.shared.redact("\(error)")
+            var record = JournalRecord(type: .stepRolledBack, step: id)
+            record.error = "rollback failed: \(message)"
+            try? recorder.record(record)
+            reporter.report(.stepFailed(id: id, phase: "rollback", error: message))
+            return RollbackOutcome(step: id, undone: 0, error: message)
+        }
+    }
+
+    /// Rolls back steps a killed run left half-applied, so the next deploy starts from a known world.
+    func recoverInterrupted(workflow: Workflow?, recorder: Recorder, services: ServiceCache, begin: JournalRecord) async throws -> [String] {
+        let state = recorder.state
+        let halfApplied = state.order.reversed().filter { id in
+            guard let step = state.steps[id] else { return false }
+            return step.status == .applying || (step.status == .failed && !step.undo.isEmpty)
+        }
+        guard !halfApplied.isEmpty else { return [] }
+        reporter.report(.notice("an earlier run stopped in the middle of \(halfApplied.joined(separator: ", ")); undoing its unfinished changes first"))
+        var recovery = begin
+        recovery.command = "\(begin.command ?? "run") (recovering)"
+        try recorder.record(recovery)
+        for id in halfApplied {
+            let outcome = await rollbackStep(id, workflow: workflow, recorder: recorder, services: services)
+            if let error = outcome.error {
+                throw EngineError.unresolved(step: id, detail: "could not undo the interrupted run's changes: \(error); fix the cause or run 'ldedge teardown'")
+            }
+        }
+        try recorder.checkpoint()
+        return halfApplied
+    }
+
+    // MARK: Teardown
+
+    /// Tears down every recorded step in reverse order of application; resumable after any failure.
+    public func teardown(workflow name: String, workflow: Workflow? = nil) async throws -> TeardownReport {
+        let store = store(for: name)
+        guard store.exists else { throw StateError.noState(folder: options.stateRoot.path) }
+        try store.lock()
+        defer { store.unlock() }
+        let services = ServiceCache()
+        defer { Task { await services.close() } }
+        let recorder = Recorder(store: store, state: try store.load(), runID: Self.newRunID())
+        var begin = JournalRecord(type: .runBegin)
+        begin.command = "teardown"
+        try recorder.record(begin)
+        let targets = recorder.state.teardownOrder.map(\.id)
+        let (removed, failed, pending) = await teardownSteps(targets, workflow: workflow, recorder: recorder, services: services)
+        var end = JournalRecord(type: .runEnd)
+        if !failed.isEmpty || !pending.isEmpty { end.error = "teardown incomplete" }
+        try recorder.record(end)
+        try recorder.checkpoint()
+        if !failed.isEmpty || !pending.isEmpty { throw EngineError.teardownIncomplete(failed: failed, pending: pending) }
+        return TeardownReport(workflow: name, removed: removed, steps: targets)
+    }
+
+    func teardownSteps(
+        _ ids: [String], workflow: Workflow?, recorder: Recorder, services: ServiceCache
+    ) async -> (removed: [String: [String]], failed: [String: String], pending: [String: String]) {
+        var removed: [String: [String]] = [:]
+        var failed: [String: String] = [:]
+        var pending: [String: String] = [:]
+        for id in ids {
+            guard let stepState = recorder.state.steps[id], stepState.status.mayOwnResources || !stepState.resources.isEmpty else { continue }
+            reporter.report(.stepStarted(id: id, kind: stepState.kind, phase: "teardown"))
+            do {
+                guard let kind = registry[stepState.kind] else { throw EngineError.unknownKind(step: id, kind: stepState.kind) }
+                let step = try kind.makeStep(id: id, input: stepState.input)
+                try recorder.record(JournalRecord(type: .teardownBegin, step: id))
+                let context = makeContext(
+                    workflow: workflow, stepID: id, kind: kind.kind, phase: .teardown, state: recorder.state, recorder: recorder, services: services)
+                // Undo a half-applied change first; an applied step's own teardown removes the rest.
+                if stepState.status == .applying || stepState.status == .failed, !stepState.undo.isEmpty {
+                    try await step.rollback(stepState.undo.reversed().map(\.record), context)
+                }
+                let before = recorder.state.steps[id] ?? stepState
+                try await step.teardown(before, context)
+                removed[id] = stepState.resources.map { resource in
+                    resource.adopted || resource.attributes["onTeardown"] != nil ? "restored \(resource.label)" : resource.label
+                }
+                try recorder.record(JournalRecord(type: .stepTornDown, step: id))
+                reporter.report(.stepFinished(id: id, phase: "teardown", outcome: "removed"))
+            } catch let error as TeardownPending {
+                var record = JournalRecord(type: .teardownPending, step: id)
+                record.error = error.reason
+                try? recorder.record(record)
+                pending[id] = error.reason
+                reporter.report(.stepFailed(id: id, phase: "teardown", error: error.reason))
+            } catch {
+                let message = Secrets.shared.redact("\(error)")
+                var record = JournalRecord(type: .stepFailed, step: id)
+                record.error = "teardown failed: \(message)"
+                try? recorder.record(record)
+                failed[id] = message
+                reporter.report(.stepFailed(id: id, phase: "teardown", error: message))
+            }
+        }
+        return (removed, failed, pending)
+    }
+
+    // MARK: Helpers
+
+    func makeContext(
+        workflow: Workflow?, stepID: String, kind: String, phase: Phase, state: WorkflowState, recorder: Recorder?, services: ServiceCache
+    ) -> StepContext {
+        let store = store(for: state.workflow)
+        let directory = workflow?.directory
+            ?? state.workflowFile.map { URL(fileURLWithPath: $0).deletingLastPathComponent().standardizedFileURL }
+            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let handler: (@Sendable ([String]) async throws -> [String])? = recorder.map { recorder in
+            { [weak self] ids in
+                guard let self else { return [] }
+                let order = recorder.state.teardownOrder.map(\.id).filter { $0 != stepID }
+                let targets = ids.isEmpty ? order : order.filter { ids.contains($0) }
+                let (removed, failed, pending) = await self.teardownSteps(targets, workflow: workflow, recorder: recorder, services: services)
+                if !failed.isEmpty || !pending.isEmpty { throw EngineError.teardownIncomplete(failed: failed, pending: pending) }
+                return targets.flatMap { removed[$0] ?? [] }
+            }
+        }
+        var settings = workflow?.settings ?? state.settings
+        if settings.launchdarkly?.accessToken == "***" { settings.launchdarkly?.accessToken = nil }
+        return StepContext(
+            stepID: stepID, kind: kind, phase: phase, workflowName: state.workflow, workflowDirectory: directory,
+            workDirectory: store.workDirectory.appendingPathComponent(stepID), settings: settings,
+            environment: options.environment, previous: state.steps[stepID], options: options.stepOptions,
+            recorder: recorder, reporter: reporter, services: services, teardownHandler: handler)
+    }
+
+    func redacted(_ settings: WorkflowSettings) -> WorkflowSettings {
+        var settings = settings
+        if settings.launchdarkly?.accessToken != nil { settings.launchdarkly?.accessToken = "***" }
+        return settings
+    }
+
+    static func newRunID() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return "\(formatter.string(from: Date()))-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+    }
+
+    /// A digest of a resolved input, to tell when a step's inputs changed.
+    public static func digest(_ input: JSONValue) -> String {
+        let data = (try? JSONEncoder.canonical.encode(input)) ?? Data()
+        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+
+/// The plan of one step as shown to the user.
+public struct StepPlanEntry: Codable, Sendable {
+    public var id: String
+    public var kind: String
+    public var plan: StepPlan?
+    /// Set when the step's inputs depend on outputs known only after earlier steps apply.
+    public var pending: String?
+
+    public var hasChanges: Bool { plan?.hasChanges ?? true }
+}
+
+/// `ldedge plan`: every step's changes and findings, before anything is touched.
+public struct WorkflowPlan: Codable, Sendable {
+    public var workflow: String
+    public var file: String
+    public var git: GitStamp?
+    public var steps: [StepPlanEntry]
+    public var findings: [Diagnostic]
+
+    public var hasChanges: Bool { steps.contains { $0.hasChanges } }
+    public var hasErrors: Bool { findings.hasErrors || steps.contains { $0.plan?.findings.hasErrors ?? false } }
+    public var allFindings: [Diagnostic] { findings + steps.flatMap { $0.plan?.findings ?? [] } }
+}
+
+/// Renders a plan for people (stdout); `--json` encodes `WorkflowPlan` instead.
+public struct PlanRenderer: Sendable {
+    public var colors: Bool
+
+    public init(colors: Bool) {
+        self.colors = colors
+    }
+
+    public func render(_ plan: WorkflowPlan) -> String {
+        var lines: [String] = []
+        lines.append("Plan for workflow '\(plan.workflow)' (\(plan.file))")
+        if let git = plan.git { lines.append("  source: \(git.summary)") }
+        lines.append("")
+        var counts: [ChangeAction: Int] = [:]
+        for entry in plan.steps {
+            let header = "\(entry.id) (\(entry.kind))"
+            if let pending = entry.pending, entry.plan == nil {
+                lines.append(paint("\(header): \(pending)", "33"))
+                continue
+            }
+            guard let stepPlan = entry.plan else { continue }
+            let changes = stepPlan.changes.filter { $0.action != .none }
+            if changes.isEmpty {
+                lines.append(paint("\(header): no changes", "2"))
+            } else {
+                lines.append(paint(header, "1"))
+            }
+            for change in stepPlan.changes where change.action != .none || changes.isEmpty && stepPlan.changes.count <= 3 {
+                if change.action == .none && !changes.isEmpty { continue }
+                counts[change.action, default: 0] += change.action == .none ? 0 : 1
+                var line = change.action == .none
+                    ? "  \(change.action.symbol) \(change.resource)"
+                    : "  \(change.action.symbol) \(change.action.rawValue) \(change.resource)"
+                if let detail = change.detail { line += ": \(detail)" }
+                lines.append(paint(line, color(change.action)))
+                if change.before != nil || change.after != nil {
+                    lines.append("      before: \(change.before ?? "(none)")")
+                    lines.append("      after:  \(change.after ?? "(none)")")
+                }
+            }
+            if let pending = entry.pending { lines.append(paint("  (\(pending))", "33")) }
+            for finding in stepPlan.findings {
+                lines.append("  " + paint(finding.description, finding.severity == .error ? "31" : "33"))
+            }
+        }
+        for finding in plan.findings {
+            lines.append(paint(finding.description, finding.severity == .error ? "31" : "33"))
+        }
+        lines.append("")
+        if !plan.hasChanges {
+            lines.append("No changes: the world already matches the workflow.")
+        } else {
+            let summary = [ChangeAction.create, .update, .replace, .delete, .run, .restore]
+                .compactMap { action in counts[action].map { "\($0) to \(action.rawValue)" } }
+            lines.append("Plan: \(summary.isEmpty ? "changes pending" : summary.joined(separator: ", ")).")
+        }
+        return Secrets.shared.redact(lines.joined(separator: "\n"))
+    }
+
+    func color(_ action: ChangeAction) -> String {
+        switch action {
+        case .create: return "32"
+        case .update, .replace, .restore: return "33"
+        case .delete: return "31"
+        case .run: return "36"
+        case .none: return "2"
+        }
+    }
+
+    func paint(_ text: String, _ code: String) -> String {
+        colors ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// Journals a run's records through the store and keeps the folded state in memory.
+public final class Recorder: @unchecked Sendable {
+    public let store: StateStore
+    public let runID: String
+    private let lock = NSLock()
+    private var current: WorkflowState
+
+    public init(store: StateStore, state: WorkflowState, runID: String) {
+        self.store = store
+        self.current = state
+        self.runID = runID
+    }
+
+    public var state: WorkflowState {
+        lock.lock()
+        defer { lock.unlock() }
+        return current
+    }
+
+    /// Appends a record (fsync'd) and folds it into the in-memory state; returns its sequence number.
+    @discardableResult
+    public func record(_ record: JournalRecord) throws -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        var record = record
+        record.seq = current.seq + 1
+        record.run = runID
+        record.time = Date()
+        try store.append(record)
+        current.apply(record)
+        return record.seq
+    }
+
+    /// Writes the folded state as the snapshot.
+    public func checkpoint() throws {
+        try store.save(state)
+    }
+}
+
+/// Receives progress while the engine works; the CLI prints it to stderr.
+public protocol Reporter: Sendable {
+    func report(_ event: EngineEvent)
+}
+
+/// What the engine tells the user while it works.
+public enum EngineEvent: Sendable {
+    case stepStarted(id: String, kind: String, phase: String)
+    case action(step: String, description: String)
+    case progress(step: String, message: String)
+    case stepFinished(id: String, phase: String, outcome: String)
+    case stepFailed(id: String, phase: String, error: String)
+    case notice(String)
+}
+
+/// A reporter that drops everything (library use, tests).
+public struct SilentReporter: Reporter {
+    public init() {}
+    public func report(_ event: EngineEvent) {}
+}
+
+/// What the engine is doing, as seen by a step.
+public enum Phase: String, Codable, Sendable {
+    case plan, apply, rollback, teardown
+}
+
+/// Thrown when a run stops on SIGINT/SIGTERM between two actions.
+public struct Interrupted: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "interrupted by a signal; stopped before the next change" }
+}
+
+/// Thrown when a step tries to change something during a plan or dry run.
+public struct DryRunViolation: Error, CustomStringConvertible {
+    public var action: String
+    public var description: String { "refused to '\(action)' during a dry run (plan changes nothing)" }
+}
+
+/// Process-wide flag set by SIGINT/SIGTERM; the engine stops before the next change.
+public final class InterruptFlag: @unchecked Sendable {
+    public static let shared = InterruptFlag()
+    private let lock = NSLock()
+    private var raised = false
+
+    public var isRaised: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return raised
+    }
+
+    public func raise() {
+        lock.lock()
+        raised = true
+        lock.unlock()
+    }
+
+    public func clear() {
+        lock.lock()
+        raised = false
+        lock.unlock()
+    }
+}

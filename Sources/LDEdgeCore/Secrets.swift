@@ -1,0 +1,61 @@
+import Foundation
+
+/// The process-wide list of secret values; everything ldedge prints or writes passes through `redact`.
+///
+/// Values are registered when they enter the process (a `${secret:NAME}` reference, a secret
+/// input, a well-known credential variable, an SDK key fetched from LaunchDarkly) and replaced
+/// by `***` in output, logs, plans, state and journal.
+public final class Secrets: @unchecked Sendable {
+    public static let shared = Secrets()
+
+    /// Environment variables whose values are always secret.
+    public static let wellKnownVariables = [
+        "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "LD_ACCESS_TOKEN", "LD_SDK_KEY", "LD_API_KEY",
+    ]
+
+    private let lock = NSLock()
+    private var values: Set<String> = []
+
+    public init() {}
+
+    /// Registers a secret; values shorter than 4 characters are ignored (they would mask ordinary text).
+    public func register(_ value: String) {
+        guard value.count >= 4 else { return }
+        lock.lock()
+        values.insert(value)
+        // The JSON-escaped form, so a secret inside an encoded document is caught too.
+        if let data = try? JSONEncoder().encode(value) {
+            let escaped = String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+            values.insert(escaped)
+        }
+        lock.unlock()
+    }
+
+    /// Registers the well-known credential variables of an environment.
+    public func registerWellKnown(in environment: [String: String]) {
+        for name in Self.wellKnownVariables {
+            if let value = environment[name] { register(value) }
+        }
+    }
+
+    public func redact(_ text: String) -> String {
+        lock.lock()
+        let current = values.sorted { $0.count > $1.count }
+        lock.unlock()
+        var result = text
+        for value in current where result.contains(value) {
+            result = result.replacingOccurrences(of: value, with: "***")
+        }
+        return result
+    }
+
+    public func redact(_ data: Data) -> Data {
+        Data(redact(String(decoding: data, as: UTF8.self)).utf8)
+    }
+
+    public func isSecret(_ value: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return values.contains(value)
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+/// Where a step stands in the recorded state.
+public enum StepStatus: String, Codable, Sendable {
+    /// Changes were started and not finished (a crash or a failure before rollback ended).
+    case applying
+    case applied
+    /// Apply failed and rollback was not run (`--no-rollback`) or did not finish.
+    case failed
+    case rolledBack = "rolled-back"
+    case tearingDown = "tearing-down"
+    /// Teardown could not finish yet (a replicated Lambda@Edge function, say); run teardown again later.
+    case pendingTeardown = "pending-teardown"
+    case tornDown = "torn-down"
+
+    /// True when the step may have left something in the world.
+    public var mayOwnResources: Bool {
+        switch self {
+        case .applying, .applied, .failed, .tearingDown, .pendingTeardown: return true
+        case .rolledBack, .tornDown: return false
+        }
+    }
+}
+
+/// An undo record with the journal sequence number of the change it undoes.
+public struct JournaledUndo: Codable, Hashable, Sendable {
+    public var seq: Int
+    public var run: String
+    public var record: UndoRecord
+}
+
+/// The applied state of a step before a run changed it.
+public struct AppliedSnapshot: Codable, Sendable {
+    public var input: JSONValue
+    public var inputDigest: String
+    public var outputs: [String: String]
+}
+
+/// Everything recorded about one step.
+public struct StepState: Codable, Sendable {
+    public var id: String
+    public var kind: String
+    public var status: StepStatus
+    /// The resolved input of the last apply (secrets masked), so teardown works without the file.
+    public var input: JSONValue
+    public var inputDigest: String
+    public var outputs: [String: String]
+    public var resources: [Resource]
+    /// Step-private data kept across runs (a flag snapshot, the current rollout stage).
+    public var memory: [String: JSONValue]
+    /// Undo records of the changes made by the run that last applied this step.
+    public var undo: [JournaledUndo]
+    public var run: String
+    public var error: String?
+    public var updatedAt: Date
+    /// What an earlier run left applied, restored when this run's changes are rolled back.
+    public var previous: AppliedSnapshot?
+
+    public init(id: String, kind: String) {
+        self.id = id
+        self.kind = kind
+        status = .applying
+        input = .null
+        inputDigest = ""
+        outputs = [:]
+        resources = []
+        memory = [:]
+        undo = []
+        run = ""
+        updatedAt = Date()
+    }
+}
+
+/// The git commit a deploy was made from.
+public struct GitStamp: Codable, Hashable, Sendable {
+    public var commit: String?
+    public var branch: String?
+    public var dirty: Bool
+    public var changedPaths: [String]
+
+    public init(commit: String?, branch: String?, dirty: Bool, changedPaths: [String]) {
+        self.commit = commit
+        self.branch = branch
+        self.dirty = dirty
+        self.changedPaths = changedPaths
+    }
+
+    public var summary: String {
+        guard let commit else { return "not a git repository" }
+        return "\(String(commit.prefix(12)))\(branch.map { " on \($0)" } ?? "")\(dirty ? " (dirty)" : "")"
+    }
+}
+
+/// One run (deploy, rollback, teardown) as recorded.
+public struct RunInfo: Codable, Sendable {
+    public var id: String
+    public var command: String
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var outcome: String?
+    public var git: GitStamp?
+}
+
+/// The state of one workflow: what ldedge applied, owns and remembers.
+public struct WorkflowState: Codable, Sendable {
+    public static let formatVersion = 1
+    public var version: Int = WorkflowState.formatVersion
+    public var workflow: String
+    public var workflowFile: String?
+    public var settings: WorkflowSettings
+    /// Step ids in the order they were first applied; teardown walks it backwards.
+    public var order: [String]
+    public var steps: [String: StepState]
+    public var runs: [RunInfo]
+    /// The last journal record folded into this snapshot.
+    public var seq: Int
+
+    public init(workflow: String) {
+        self.workflow = workflow
+        settings = WorkflowSettings()
+        order = []
+        steps = [:]
+        runs = []
+        seq = 0
+    }
+
+    public var lastRun: RunInfo? { runs.last }
+
+    /// True when the last run did not record its end (the process was killed).
+    public var interrupted: Bool {
+        guard let last = runs.last else { return false }
+        return last.finishedAt == nil
+    }
+
+    /// Steps that may still own something, in teardown order (reverse of application).
+    public var teardownOrder: [StepState] {
+        order.reversed().compactMap { steps[$0] }.filter { $0.status.mayOwnResources || !$0.resources.isEmpty }
+    }
+
+    public var isEmpty: Bool { teardownOrder.isEmpty }
+}

@@ -1,0 +1,195 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Errors about the state folder.
+public enum StateError: Error, CustomStringConvertible, Sendable {
+    case locked(workflow: String, pid: String, path: String)
+    case io(path: String, reason: String)
+    case corrupt(path: String, line: Int, reason: String)
+    case noState(folder: String)
+    case ambiguous(folder: String, workflows: [String])
+
+    public var description: String {
+        switch self {
+        case .locked(let workflow, let pid, let path):
+            return "workflow '\(workflow)' is in use by another ldedge run (pid \(pid)); wait for it to finish, or remove \(path) if that process is gone"
+        case .io(let path, let reason):
+            return "cannot write ldedge state at \(path): \(reason)"
+        case .corrupt(let path, let line, let reason):
+            return "\(path):\(line): the state journal is damaged (\(reason)); keep a copy of the folder and report it"
+        case .noState(let folder):
+            return "no ldedge state in \(folder): nothing has been deployed from this directory (name the workflow file, or run from the directory you deployed from)"
+        case .ambiguous(let folder, let workflows):
+            return "\(folder) holds state for several workflows (\(workflows.joined(separator: ", "))); name the one to use"
+        }
+    }
+}
+
+/// The on-disk state of one workflow: `.ldedge/<workflow>/state.json` (a snapshot, mode 0600,
+/// written atomically) and `journal.jsonl` (append-only, fsync'd). Loading folds the journal
+/// records newer than the snapshot, so a run killed at any point loses nothing it journaled.
+public final class StateStore: @unchecked Sendable {
+    public let root: URL
+    public let workflow: String
+    public var directory: URL { root.appendingPathComponent(workflow) }
+    public var statePath: URL { directory.appendingPathComponent("state.json") }
+    public var journalPath: URL { directory.appendingPathComponent("journal.jsonl") }
+    public var lockPath: URL { directory.appendingPathComponent("lock") }
+    /// Scratch space for steps (build folders, zips), never under version control.
+    public var workDirectory: URL { directory.appendingPathComponent("work") }
+
+    private var lockDescriptor: Int32 = -1
+    private var journalDescriptor: Int32 = -1
+    private let mutex = NSLock()
+    private var recordsWritten = 0
+
+    /// Test hook: `LDEDGE_CRASH_AFTER_RECORD=N` kills the process with SIGKILL right after the
+    /// N-th journal record this process writes, to prove recovery from a crash at any point.
+    private let crashAfterRecord = ProcessInfo.processInfo.environment["LDEDGE_CRASH_AFTER_RECORD"].flatMap(Int.init)
+
+    public init(root: URL, workflow: String) {
+        self.root = root
+        self.workflow = workflow
+    }
+
+    deinit {
+        if journalDescriptor >= 0 { close(journalDescriptor) }
+        if lockDescriptor >= 0 { close(lockDescriptor) }
+    }
+
+    /// The workflows with state under `root`.
+    public static func workflows(in root: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        return names.filter {
+            FileManager.default.fileExists(atPath: root.appendingPathComponent($0).appendingPathComponent("journal.jsonl").path)
+        }.sorted()
+    }
+
+    /// Creates the folder (0700) with a `.gitignore` that keeps it out of commits and `git status`.
+    public func prepare() throws {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let ignore = root.appendingPathComponent(".gitignore")
+            if !FileManager.default.fileExists(atPath: ignore.path) {
+                try Data("# ldedge state: never commit it\n*\n".utf8).write(to: ignore)
+            }
+        } catch {
+            throw StateError.io(path: directory.path, reason: error.localizedDescription)
+        }
+    }
+
+    /// Takes the workflow's lock; a second run on the same workflow fails with the holder's pid.
+    /// The kernel releases the lock when the process dies, so a crash never leaves it stale.
+    public func lock() throws {
+        try prepare()
+        let descriptor = open(lockPath.path, O_RDWR | O_CREAT, 0o600)
+        guard descriptor >= 0 else { throw StateError.io(path: lockPath.path, reason: String(cString: strerror(errno))) }
+        if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            let holder = (try? String(contentsOf: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            close(descriptor)
+            throw StateError.locked(workflow: workflow, pid: holder?.isEmpty == false ? holder! : "unknown", path: lockPath.path)
+        }
+        ftruncate(descriptor, 0)
+        let pid = "\(getpid())\n"
+        _ = pid.withCString { write(descriptor, $0, strlen($0)) }
+        fsync(descriptor)
+        lockDescriptor = descriptor
+    }
+
+    public func unlock() {
+        guard lockDescriptor >= 0 else { return }
+        ftruncate(lockDescriptor, 0)
+        flock(lockDescriptor, LOCK_UN)
+        close(lockDescriptor)
+        lockDescriptor = -1
+    }
+
+    public var exists: Bool { FileManager.default.fileExists(atPath: journalPath.path) }
+
+    /// The snapshot plus every newer journal record. A torn last line (a crash mid-write) is ignored.
+    public func load() throws -> WorkflowState {
+        var state = WorkflowState(workflow: workflow)
+        if let data = FileManager.default.contents(atPath: statePath.path) {
+            do {
+                state = try JSONDecoder.iso8601.decode(WorkflowState.self, from: data)
+            } catch {
+                throw StateError.corrupt(path: statePath.path, line: 1, reason: "\(error)")
+            }
+        }
+        for record in try readJournal() where record.seq > state.seq {
+            state.apply(record)
+        }
+        return state
+    }
+
+    public func readJournal() throws -> [JournalRecord] {
+        guard let data = FileManager.default.contents(atPath: journalPath.path) else { return [] }
+        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        var records: [JournalRecord] = []
+        for (index, line) in lines.enumerated() where !line.isEmpty {
+            do {
+                records.append(try JSONDecoder.iso8601.decode(JournalRecord.self, from: Data(line)))
+            } catch {
+                // Only the last line may be torn by a crash; anything else is damage.
+                if index >= lines.count - 2 { break }
+                throw StateError.corrupt(path: journalPath.path, line: index + 1, reason: "\(error)")
+            }
+        }
+        return records
+    }
+
+    /// Appends one record and fsyncs it before returning.
+    public func append(_ record: JournalRecord) throws {
+        mutex.lock()
+        defer { mutex.unlock() }
+        if journalDescriptor < 0 {
+            try prepare()
+            journalDescriptor = open(journalPath.path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            guard journalDescriptor >= 0 else { throw StateError.io(path: journalPath.path, reason: String(cString: strerror(errno))) }
+            // A torn last line from a crash would glue onto this record; start on a fresh line.
+            if let data = FileManager.default.contents(atPath: journalPath.path), let last = data.last, last != UInt8(ascii: "\n") {
+                _ = "\n".withCString { write(journalDescriptor, $0, 1) }
+            }
+        }
+        var line = Secrets.shared.redact(try JSONEncoder.canonical.encode(record))
+        line.append(UInt8(ascii: "\n"))
+        let written = line.withUnsafeBytes { write(journalDescriptor, $0.baseAddress, $0.count) }
+        guard written == line.count, fsync(journalDescriptor) == 0 else {
+            throw StateError.io(path: journalPath.path, reason: String(cString: strerror(errno)))
+        }
+        recordsWritten += 1
+        if let crashAfterRecord, recordsWritten == crashAfterRecord {
+            kill(getpid(), SIGKILL)
+        }
+    }
+
+    /// Writes the snapshot atomically: temp file, fsync, rename, mode 0600.
+    public func save(_ state: WorkflowState) throws {
+        try prepare()
+        let data = Secrets.shared.redact(try JSONEncoder.pretty.encode(state))
+        try Self.atomicWrite(data, to: statePath)
+    }
+
+    public static func atomicWrite(_ data: Data, to url: URL) throws {
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        let descriptor = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard descriptor >= 0 else { throw StateError.io(path: temp.path, reason: String(cString: strerror(errno))) }
+        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor)
+        close(descriptor)
+        guard written == data.count, synced == 0, rename(temp.path, url.path) == 0 else {
+            unlink(temp.path)
+            throw StateError.io(path: url.path, reason: String(cString: strerror(errno)))
+        }
+        let directory = open(url.deletingLastPathComponent().path, O_RDONLY)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
+    }
+}

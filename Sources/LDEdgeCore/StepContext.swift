@@ -1,0 +1,197 @@
+import Foundation
+
+/// What a step sees of the run: its identity, the workflow, recorded state, options, and the
+/// one door to change the world (`perform`), which journals first and refuses in a dry run.
+public final class StepContext: @unchecked Sendable {
+    public let stepID: String
+    public let kind: String
+    public let phase: Phase
+    public let workflowName: String
+    /// The folder holding the workflow file; relative paths in inputs are relative to it.
+    public let workflowDirectory: URL
+    /// A scratch folder for this step (`.ldedge/<workflow>/work/<step>`), kept between runs.
+    public let workDirectory: URL
+    public let settings: WorkflowSettings
+    public let environment: [String: String]
+    /// The step's recorded state from earlier runs (nil on first apply).
+    public let previous: StepState?
+    /// Command-line options steps may read: `delete-flag`, `retain-function`, `no-wait`, ...
+    public let options: [String: String]
+    /// True for plan and `deploy --dry-run`: `perform` refuses every change.
+    public var isDryRun: Bool { phase == .plan }
+
+    let recorder: Recorder?
+    let reporter: any Reporter
+    let services: ServiceCache
+    /// Tears down other steps (only for the `cleanup` step kind).
+    let teardownHandler: (@Sendable ([String]) async throws -> [String])?
+
+    init(
+        stepID: String, kind: String, phase: Phase, workflowName: String, workflowDirectory: URL, workDirectory: URL,
+        settings: WorkflowSettings, environment: [String: String], previous: StepState?, options: [String: String],
+        recorder: Recorder?, reporter: any Reporter, services: ServiceCache,
+        teardownHandler: (@Sendable ([String]) async throws -> [String])? = nil
+    ) {
+        self.stepID = stepID
+        self.kind = kind
+        self.phase = phase
+        self.workflowName = workflowName
+        self.workflowDirectory = workflowDirectory
+        self.workDirectory = workDirectory
+        self.settings = settings
+        self.environment = environment
+        self.previous = previous
+        self.options = options
+        self.recorder = recorder
+        self.reporter = reporter
+        self.services = services
+        self.teardownHandler = teardownHandler
+    }
+
+    /// Performs one change: journals the intent (with how to undo it), runs `body`, journals the
+    /// result. Refused during a dry run; stops before starting when the run was interrupted.
+    @discardableResult
+    public func perform<T>(
+        _ action: String, undo: UndoRecord? = nil, _ body: () async throws -> T
+    ) async throws -> T {
+        guard let recorder, !isDryRun else { throw DryRunViolation(action: action) }
+        if InterruptFlag.shared.isRaised, phase == .apply { throw Interrupted() }
+        var intent = JournalRecord(type: .intent, step: stepID)
+        intent.action = action
+        intent.undo = undo
+        let seq = try recorder.record(intent)
+        reporter.report(.action(step: stepID, description: action))
+        do {
+            let value = try await body()
+            var result = JournalRecord(type: .result, step: stepID)
+            result.intent = seq
+            result.ok = true
+            try recorder.record(result)
+            return value
+        } catch {
+            var result = JournalRecord(type: .result, step: stepID)
+            result.intent = seq
+            result.ok = false
+            result.error = Secrets.shared.redact("\(error)")
+            try? recorder.record(result)
+            throw error
+        }
+    }
+
+    /// Records that the step now owns (or adopted) a resource; teardown gets it back.
+    public func own(_ resource: Resource) throws {
+        guard let recorder, !isDryRun else { throw DryRunViolation(action: "own \(resource.label)") }
+        var record = JournalRecord(type: .own, step: stepID)
+        record.resource = resource
+        try recorder.record(record)
+    }
+
+    /// Records that a resource is gone (or handed back); a resumed teardown skips it.
+    public func release(_ resource: Resource) throws {
+        guard let recorder, !isDryRun else { throw DryRunViolation(action: "release \(resource.label)") }
+        var record = JournalRecord(type: .release, step: stepID)
+        record.resource = resource
+        try recorder.record(record)
+    }
+
+    /// Keeps step-private data across runs (nil forgets it).
+    public func remember(_ key: String, _ value: some Encodable) throws {
+        guard let recorder, !isDryRun else { throw DryRunViolation(action: "remember \(key)") }
+        var record = JournalRecord(type: .remember, step: stepID)
+        record.key = key
+        record.value = try JSONValue(encoding: value)
+        try recorder.record(record)
+    }
+
+    public func forget(_ key: String) throws {
+        guard let recorder, !isDryRun else { throw DryRunViolation(action: "forget \(key)") }
+        var record = JournalRecord(type: .remember, step: stepID)
+        record.key = key
+        record.value = .null
+        try recorder.record(record)
+    }
+
+    /// Data remembered by this step, from this run or an earlier one.
+    public func recall<T: Decodable>(_ key: String, as type: T.Type) -> T? {
+        let memory = recorder?.state.steps[stepID]?.memory ?? previous?.memory ?? [:]
+        return try? memory[key]?.decode(type)
+    }
+
+    /// Resources this step owns right now.
+    public var ownedResources: [Resource] {
+        recorder?.state.steps[stepID]?.resources ?? previous?.resources ?? []
+    }
+
+    /// Progress for long waits (uploads, CloudFront deployments); printed to stderr.
+    public func progress(_ message: String) {
+        reporter.report(.progress(step: stepID, message: Secrets.shared.redact(message)))
+    }
+
+    /// Throws `Interrupted` when SIGINT/SIGTERM arrived; call it inside long waits.
+    public func checkInterrupted() throws {
+        if InterruptFlag.shared.isRaised, phase == .apply { throw Interrupted() }
+    }
+
+    /// One shared instance per run of something expensive (an HTTP client), made on first use.
+    public func shared<T>(_ key: String, make: () throws -> T) rethrows -> T {
+        try services.value(key, make: make)
+    }
+
+    /// Tears down the given steps in reverse order of application (the `cleanup` step).
+    public func teardownSteps(_ ids: [String]) async throws -> [String] {
+        guard let teardownHandler, !isDryRun else { throw DryRunViolation(action: "tear down \(ids.joined(separator: ", "))") }
+        return try await teardownHandler(ids)
+    }
+
+    /// A path from an input, resolved against the workflow folder.
+    public func resolvePath(_ path: String) -> URL {
+        if path.hasPrefix("/") { return URL(fileURLWithPath: path).standardizedFileURL }
+        return workflowDirectory.appendingPathComponent(path).standardizedFileURL
+    }
+}
+
+/// Shared per-run instances (HTTP clients), closed by the engine at the end of a run.
+public final class ServiceCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [String: Any] = [:]
+    private var closers: [@Sendable () async -> Void] = []
+
+    public init() {}
+
+    func value<T>(_ key: String, make: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        if let value = values[key] as? T { return value }
+        let value = try make()
+        values[key] = value
+        return value
+    }
+
+    /// Registers cleanup to run at the end of the run (shutting down an HTTP client, say).
+    public func onClose(_ closer: @escaping @Sendable () async -> Void) {
+        lock.lock()
+        closers.append(closer)
+        lock.unlock()
+    }
+
+    public func close() async {
+        lock.lock()
+        let current = closers
+        closers = []
+        values = [:]
+        lock.unlock()
+        for closer in current.reversed() { await closer() }
+    }
+}
+
+extension StepContext {
+    /// Registers cleanup for a shared service at the end of the run.
+    public func onClose(_ closer: @escaping @Sendable () async -> Void) {
+        services.onClose(closer)
+    }
+}
+
+extension StepContext {
+    /// False for a value that refers to a step output not known before apply (plan only).
+    public func isKnown(_ value: String) -> Bool { !Interpolation.containsStepReference(value) }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// Settings shared by every step of a workflow (`aws:` and `launchdarkly:` at the top level).
+public struct WorkflowSettings: Codable, Sendable, Equatable {
+    public struct AWS: Codable, Sendable, Equatable {
+        public var region: String?
+        public var profile: String?
+        public var endpoint: String?
+    }
+
+    public struct LaunchDarkly: Codable, Sendable, Equatable {
+        public var project: String?
+        public var environment: String?
+        public var baseUri: String?
+        public var accessToken: String?
+    }
+
+    public var aws: AWS?
+    public var launchdarkly: LaunchDarkly?
+
+    public init(aws: AWS? = nil, launchdarkly: LaunchDarkly? = nil) {
+        self.aws = aws
+        self.launchdarkly = launchdarkly
+    }
+
+    static let awsFields: [InputField] = [
+        InputField("region", .string, "AWS region for regional calls; Lambda@Edge itself always lives in us-east-1"),
+        InputField("profile", .string, "profile in ~/.aws/config to take credentials from"),
+        InputField("endpoint", .string, "endpoint URL for every AWS service (an emulator); AWS_ENDPOINT_URL does the same"),
+    ]
+
+    static let launchDarklyFields: [InputField] = [
+        InputField("project", .string, default: "default", "LaunchDarkly project key"),
+        InputField("environment", .string, default: "production", "LaunchDarkly environment key"),
+        InputField("baseUri", .string, default: "https://app.launchdarkly.com", "LaunchDarkly base URI (LD_BASE_URI does the same)"),
+        InputField("accessToken", .string, secret: true, "API access token; write ${secret:LD_ACCESS_TOKEN} (LD_ACCESS_TOKEN is read when absent)"),
+    ]
+}
+
+/// One step of a checked workflow.
+public struct WorkflowStep: Sendable {
+    public var id: String
+    public var kind: String
+    /// The `with:` mapping as JSON; env, secret and workflow references are resolved, step
+    /// output references are kept as `${steps.ID.outputs.NAME}` until those outputs exist.
+    public var input: JSONValue
+    /// Steps this one must follow: referenced outputs and `needs:`.
+    public var dependencies: [String]
+    public var location: SourceLocation
+    /// Where each input path (`with.source.git`) is in the file, for later findings.
+    public var locations: [String: SourceLocation]
+
+    public func location(of path: [String]) -> SourceLocation {
+        var path = path
+        while !path.isEmpty {
+            if let location = locations[(["with"] + path).joined(separator: ".")] { return location }
+            path.removeLast()
+        }
+        return locations["with"] ?? location
+    }
+}
+
+/// A parsed and checked workflow file, its steps in execution order.
+public struct Workflow: Sendable {
+    public var name: String
+    public var summary: String?
+    public var file: String
+    public var directory: URL
+    public var settings: WorkflowSettings
+    public var steps: [WorkflowStep]
+    /// The `${secret:NAME}` expression each secret value came from, so it is never written out.
+    public var secretSources: [String: String] = [:]
+
+    public func step(_ id: String) -> WorkflowStep? { steps.first { $0.id == id } }
+}

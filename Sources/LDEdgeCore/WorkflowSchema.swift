@@ -1,0 +1,63 @@
+import Foundation
+
+/// The JSON Schema of workflow files (`docs/workflow.schema.json`), generated from the registry
+/// so it always matches the step kinds' inputs.
+public enum WorkflowSchema {
+    public static func generate(_ registry: StepRegistry) -> JSONValue {
+        let stepVariants: [JSONValue] = registry.sorted.map { kind in
+            var properties: [String: JSONValue] = [
+                "id": .object(["type": .string("string"), "pattern": .string("^[A-Za-z_][A-Za-z0-9_-]{0,62}$")]),
+                "uses": .object(["const": .string(kind.kind), "description": .string(kind.summary)]),
+                "needs": .object(["oneOf": .array([
+                    .object(["type": .string("string")]),
+                    .object(["type": .string("array"), "items": .object(["type": .string("string")])]),
+                ])]),
+                "with": InputField.objectSchema(kind.inputs),
+            ]
+            if case .object(var with) = properties["with"] {
+                with["description"] = .string("inputs of '\(kind.kind)'")
+                properties["with"] = .object(with)
+            }
+            let needsWith = kind.inputs.contains(where: \.required)
+            return .object([
+                "type": .string("object"),
+                "properties": .object(properties),
+                "required": .array((["id", "uses"] + (needsWith ? ["with"] : [])).map(JSONValue.string)),
+                "additionalProperties": .bool(false),
+                "if": .object(["properties": .object(["uses": .object(["const": .string(kind.kind)])])]),
+            ])
+        }
+        let stepSchema: JSONValue = .object([
+            "type": .string("object"),
+            "required": .array([.string("id"), .string("uses")]),
+            "properties": .object(["uses": .object(["enum": .array(registry.sorted.map { .string($0.kind) })])]),
+            "allOf": .array(stepVariants.map { variant in
+                guard case .object(let object) = variant, let condition = object["if"] else { return variant }
+                var then = object
+                then["if"] = nil
+                return .object(["if": condition, "then": .object(then)])
+            }),
+        ])
+        return .object([
+            "$schema": .string("https://json-schema.org/draft/2020-12/schema"),
+            "$id": .string("https://ldedge.dev/schemas/workflow.schema.json"),
+            "title": .string("ldedge workflow"),
+            "description": .string("A workflow: a name and a list of steps, each an id, a step kind in 'uses' and its inputs in 'with'."),
+            "type": .string("object"),
+            "required": .array([.string("name"), .string("steps")]),
+            "additionalProperties": .bool(false),
+            "properties": .object([
+                "name": .object(["type": .string("string"), "pattern": .string("^[a-z0-9][a-z0-9-]{0,62}$")]),
+                "description": .object(["type": .string("string")]),
+                "aws": InputField.objectSchema(WorkflowSettings.awsFields),
+                "launchdarkly": InputField.objectSchema(WorkflowSettings.launchDarklyFields),
+                "steps": .object(["type": .string("array"), "minItems": .number(1), "items": stepSchema]),
+            ]),
+        ])
+    }
+
+    /// The schema as the bytes written to `docs/workflow.schema.json`.
+    public static func document(_ registry: StepRegistry) throws -> String {
+        String(decoding: try JSONEncoder.pretty.encode(generate(registry)), as: UTF8.self) + "\n"
+    }
+}

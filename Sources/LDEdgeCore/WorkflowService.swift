@@ -1,0 +1,388 @@
+import Foundation
+
+/// Documented exit codes of the `ldedge` command.
+public enum ExitStatus: Int32, Sendable {
+    case success = 0
+    /// A run failed (and was rolled back unless --no-rollback), or an error occurred.
+    case failure = 1
+    /// `plan --detailed-exitcode`: changes are pending.
+    case changesPending = 2
+    /// Teardown is waiting on AWS (a replicated Lambda@Edge function); run it again later.
+    case teardownPending = 3
+    /// Another ldedge run holds the workflow's lock.
+    case locked = 4
+    /// Usage error (ArgumentParser's code).
+    case usage = 64
+    /// The workflow file is invalid; nothing was changed.
+    case invalidWorkflow = 65
+}
+
+/// The commands' logic: each `ldedge` subcommand parses its flags and calls one method here.
+public struct WorkflowService: Sendable {
+    public var registry: StepRegistry
+    public var console: Console
+    public var environment: [String: String]
+    public var stateRoot: URL
+
+    public init(registry: StepRegistry, environment: [String: String] = ProcessInfo.processInfo.environment, stateRoot: URL? = nil) {
+        self.registry = registry
+        self.environment = environment
+        self.console = Console(environment: environment)
+        self.stateRoot = stateRoot ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".ldedge")
+        Secrets.shared.registerWellKnown(in: environment)
+    }
+
+    func engine(_ options: (inout EngineOptions) -> Void = { _ in }, quiet: Bool = false) -> Engine {
+        var engineOptions = EngineOptions(stateRoot: stateRoot, environment: environment)
+        options(&engineOptions)
+        return Engine(registry: registry, options: engineOptions, reporter: ConsoleReporter(console: console, quiet: quiet))
+    }
+
+    func load(_ path: String) throws -> Workflow {
+        try WorkflowLoader(registry: registry, environment: environment).load(path: path)
+    }
+
+    /// Runs `body`, printing any error the way users read it, and returns the exit status.
+    public func run(_ body: () async throws -> ExitStatus) async -> ExitStatus {
+        do {
+            return try await body()
+        } catch let error as DiagnosticsError {
+            console.diagnostics(error.diagnostics)
+            let errors = error.diagnostics.filter { $0.severity == .error }.count
+            console.err("\(errors) error\(errors == 1 ? "" : "s"); nothing was changed")
+            return .invalidWorkflow
+        } catch let error as StateError {
+            console.err(console.paint("error: \(error)", "31"))
+            if case .locked = error { return .locked }
+            return .failure
+        } catch let error as EngineError {
+            switch error {
+            case .planHasErrors(let diagnostics):
+                console.diagnostics(diagnostics)
+                console.err("the plan has errors; nothing was changed")
+                return .invalidWorkflow
+            case .teardownIncomplete(_, let pending):
+                console.err(console.paint("error: \(error)", "31"))
+                return pending.isEmpty ? .failure : .teardownPending
+            case .declined:
+                console.err(error.description)
+                return .failure
+            default:
+                console.err(console.paint("error: \(error)", "31"))
+                return .failure
+            }
+        } catch {
+            console.err(console.paint("error: \(Secrets.shared.redact("\(error)"))", "31"))
+            return .failure
+        }
+    }
+
+    // MARK: Commands
+
+    public func validate(_ path: String, json: Bool = false) async -> ExitStatus {
+        if json {
+            // Diagnostics as one JSON document on stdout, for editors and CI annotations.
+            var diagnostics: [Diagnostic] = []
+            var valid = true
+            do { _ = try load(path) } catch let error as DiagnosticsError {
+                diagnostics = error.diagnostics
+                valid = false
+            } catch {
+                diagnostics = [.error(Secrets.shared.redact("\(error)"))]
+                valid = false
+            }
+            struct Report: Encodable { var file: String; var valid: Bool; var diagnostics: [Diagnostic] }
+            let data = (try? JSONEncoder.pretty.encode(Report(file: path, valid: valid, diagnostics: diagnostics))) ?? Data()
+            console.out(String(decoding: data, as: UTF8.self))
+            return valid ? .success : .invalidWorkflow
+        }
+        return await run {
+            let workflow = try load(path)
+            console.out("\(path): workflow '\(workflow.name)' is valid (\(workflow.steps.count) step\(workflow.steps.count == 1 ? "" : "s"): \(workflow.steps.map(\.id).joined(separator: " -> ")))")
+            return .success
+        }
+    }
+
+    public func plan(_ path: String, json: Bool, detailedExitCode: Bool) async -> ExitStatus {
+        await run {
+            let workflow = try load(path)
+            let git = try? GitStamp.read(at: workflow.directory, stateRoot: stateRoot)
+            let plan = try await engine(quiet: true).plan(workflow, git: git)
+            if json {
+                console.out(String(decoding: try JSONEncoder.pretty.encode(plan), as: UTF8.self))
+            } else {
+                console.out(PlanRenderer(colors: console.colorsOnStdout).render(plan))
+            }
+            if plan.hasErrors { return .invalidWorkflow }
+            return detailedExitCode && plan.hasChanges ? .changesPending : .success
+        }
+    }
+
+    public struct DeployFlags: Sendable {
+        public var yes = false
+        public var dryRun = false
+        public var rollback = true
+        public var allowDirty = false
+        public var json = false
+        public var stepOptions: [String: String] = [:]
+        public init() {}
+    }
+
+    public func deploy(_ path: String, flags: DeployFlags) async -> ExitStatus {
+        await run {
+            let workflow = try load(path)
+            let git = try GitStamp.read(at: workflow.directory, stateRoot: stateRoot)
+            if git.dirty && !flags.allowDirty { throw EngineError.dirtyTree(paths: git.changedPaths) }
+            if flags.dryRun {
+                let plan = try await engine(quiet: true).plan(workflow, git: git)
+                if flags.json {
+                    console.out(String(decoding: try JSONEncoder.pretty.encode(plan), as: UTF8.self))
+                } else {
+                    console.out(PlanRenderer(colors: console.colorsOnStdout).render(plan))
+                    console.err("dry run: nothing was changed")
+                }
+                return plan.hasErrors ? .invalidWorkflow : .success
+            }
+            let engine = engine { options in
+                options.rollbackOnFailure = flags.rollback
+                options.allowDirty = flags.allowDirty
+                options.stepOptions = flags.stepOptions
+            }
+            let console = self.console
+            let interactive = !flags.yes && Console.standardInputIsTerminal
+            let json = flags.json
+            let trap = SignalTrap.install(console: console)
+            defer { trap.remove() }
+            let report = try await engine.deploy(workflow, git: git) { plan in
+                if !json { console.err(PlanRenderer(colors: console.colorsOnStderr).render(plan)) }
+                guard plan.hasChanges else { return true }
+                return interactive ? console.confirm("Apply these changes?") : true
+            }
+            if flags.json {
+                console.out(String(decoding: try JSONEncoder.pretty.encode(report), as: UTF8.self))
+            } else {
+                if !report.recovered.isEmpty { console.out("recovered from an interrupted run: \(report.recovered.joined(separator: ", "))") }
+                console.out("deployed '\(report.workflow)': \(report.applied.count) step\(report.applied.count == 1 ? "" : "s") applied, \(report.unchanged.count) unchanged")
+                for (id, outputs) in report.outputs.sorted(by: { $0.key < $1.key }) where !outputs.isEmpty {
+                    for (name, value) in outputs.sorted(by: { $0.key < $1.key }) where !value.isEmpty {
+                        console.out("  \(id).\(name) = \(value.count > 120 ? String(value.prefix(117)) + "..." : value)")
+                    }
+                }
+            }
+            return .success
+        }
+    }
+
+    /// Finds which workflow a command means: a workflow file, a recorded name, or the only one.
+    public func resolveWorkflowName(_ argument: String?) throws -> (name: String, workflow: Workflow?) {
+        if let argument {
+            if FileManager.default.fileExists(atPath: argument) {
+                let workflow = try load(argument)
+                return (workflow.name, workflow)
+            }
+            if StateStore.workflows(in: stateRoot).contains(argument) { return (argument, nil) }
+            throw StateError.noState(folder: stateRoot.appendingPathComponent(argument).path)
+        }
+        let names = StateStore.workflows(in: stateRoot)
+        if names.count == 1 { return (names[0], nil) }
+        if names.isEmpty { throw StateError.noState(folder: stateRoot.path) }
+        throw StateError.ambiguous(folder: stateRoot.path, workflows: names)
+    }
+
+    public func teardown(_ argument: String?, yes: Bool, json: Bool, stepOptions: [String: String]) async -> ExitStatus {
+        await run {
+            let (name, workflow) = try resolveWorkflowName(argument)
+            let store = StateStore(root: stateRoot, workflow: name)
+            let state = try store.load()
+            let targets = state.teardownOrder
+            if targets.isEmpty {
+                console.out("nothing to tear down for '\(name)': no step owns anything")
+                return .success
+            }
+            if !json {
+                console.err("Teardown of '\(name)' will remove, newest first:")
+                for step in targets {
+                    let owned = step.resources.map { "\($0.attributes["onTeardown"] ?? ($0.adopted ? "restore" : "delete")) \($0.label)" }
+                    console.err("  \(step.id) (\(step.kind))\(owned.isEmpty ? "" : ": " + owned.joined(separator: ", "))")
+                }
+            }
+            if !yes && Console.standardInputIsTerminal && !console.confirm("Tear these down?") { throw EngineError.declined }
+            let trap = SignalTrap.install(console: console)
+            defer { trap.remove() }
+            let report = try await engine { $0.stepOptions = stepOptions }.teardown(workflow: name, workflow: workflow)
+            if json {
+                console.out(String(decoding: try JSONEncoder.pretty.encode(report), as: UTF8.self))
+            } else {
+                console.out("tore down '\(name)':")
+                for id in report.steps {
+                    let removed = report.removed[id] ?? []
+                    console.out("  \(id): \(removed.isEmpty ? "nothing left to remove" : "removed " + removed.joined(separator: ", "))")
+                }
+            }
+            return .success
+        }
+    }
+
+    public func status(_ argument: String?, json: Bool) async -> ExitStatus {
+        await run {
+            let (name, _) = try resolveWorkflowName(argument)
+            let state = try StateStore(root: stateRoot, workflow: name).load()
+            if json {
+                console.out(String(decoding: try JSONEncoder.pretty.encode(state), as: UTF8.self))
+                return .success
+            }
+            console.out("workflow '\(name)'\(state.workflowFile.map { " (\($0))" } ?? "")")
+            if let run = state.lastRun {
+                console.out("  last run: \(run.command) \(run.id), \(run.finishedAt == nil ? "did not finish (interrupted)" : run.outcome ?? "")")
+                if let git = run.git { console.out("  source: \(git.summary)") }
+            }
+            for id in state.order {
+                guard let step = state.steps[id] else { continue }
+                console.out("  \(id) (\(step.kind)): \(step.status.rawValue)\(step.error.map { " - \($0)" } ?? "")")
+                for resource in step.resources { console.out("      \(resource.adopted ? "adopted" : "owns") \(resource.label)") }
+                for (key, value) in step.outputs.sorted(by: { $0.key < $1.key }) where !value.isEmpty {
+                    console.out("      \(key) = \(value)")
+                }
+            }
+            return .success
+        }
+    }
+
+    public func steps(json: Bool) async -> ExitStatus {
+        if json {
+            let kinds: [JSONValue] = registry.sorted.map { kind in
+                .object([
+                    "kind": .string(kind.kind),
+                    "summary": .string(kind.summary),
+                    "documentation": .string(kind.documentation),
+                    "inputs": .array(kind.inputs.map { field in
+                        .object([
+                            "name": .string(field.name), "type": .string(field.type.phrase), "required": .bool(field.required),
+                            "default": field.defaultValue.map(JSONValue.string) ?? .null, "secret": .bool(field.secret),
+                            "summary": .string(field.summary),
+                        ])
+                    }),
+                    "outputs": .array(kind.outputs.map { .object(["name": .string($0.name), "summary": .string($0.summary)]) }),
+                ])
+            }
+            console.out(String(decoding: (try? JSONEncoder.pretty.encode(JSONValue.array(kinds))) ?? Data(), as: UTF8.self))
+            return .success
+        }
+        for kind in registry.sorted {
+            console.out(console.paint(kind.kind, "1", stderr: false) + " - " + kind.summary)
+            if !kind.documentation.isEmpty { console.out("  \(kind.documentation)") }
+            console.out("  inputs:")
+            for field in kind.inputs {
+                var line = "    \(field.name)\(field.required ? " (required)" : ""): \(field.type.phrase) - \(field.summary)"
+                if let value = field.defaultValue { line += " [default: \(value)]" }
+                if field.secret { line += " [secret]" }
+                console.out(line)
+            }
+            console.out("  outputs: \(kind.outputs.isEmpty ? "none" : kind.outputs.map(\.name).joined(separator: ", "))")
+            console.out("")
+        }
+        return .success
+    }
+}
+
+/// Turns SIGINT/SIGTERM into a stop between two changes (then rollback); a second signal exits.
+public final class SignalTrap: @unchecked Sendable {
+    private var sources: [any DispatchSourceSignal] = []
+    private var count = 0
+    private let lock = NSLock()
+
+    public static func install(console: Console) -> SignalTrap {
+        let trap = SignalTrap()
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [weak trap] in
+                guard let trap else { return }
+                trap.lock.lock()
+                trap.count += 1
+                let count = trap.count
+                trap.lock.unlock()
+                if count == 1 {
+                    console.err("interrupted: finishing the current change, then rolling back (signal again to stop at once; 'ldedge teardown' cleans up)")
+                    InterruptFlag.shared.raise()
+                } else {
+                    exit(130)
+                }
+            }
+            source.resume()
+            trap.sources.append(source)
+        }
+        return trap
+    }
+
+    public func remove() {
+        for source in sources { source.cancel() }
+        sources = []
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}
+
+extension WorkflowService {
+    /// What `ldedge rollout` changes in a flip-flag step's inputs.
+    public enum RolloutChange: Sendable {
+        case percent(Double)
+        case serve(Bool)
+        case resume
+    }
+
+    /// Changes only the flag, through the workflow's flip-flag step, journaled like a deploy.
+    public func rollout(_ path: String, step: String?, change: RolloutChange, yes: Bool, json: Bool) async -> ExitStatus {
+        await run {
+            var workflow = try load(path)
+            let candidates = workflow.steps.filter { $0.kind == "flip-flag" && (step == nil || $0.id == step) }
+            guard candidates.count == 1, let target = candidates.first, let index = workflow.steps.firstIndex(where: { $0.id == target.id }) else {
+                let all = workflow.steps.filter { $0.kind == "flip-flag" }.map(\.id)
+                throw EngineError.unresolved(
+                    step: step ?? "flip-flag",
+                    detail: all.isEmpty ? "\(path) has no flip-flag step to change" : "name the flip-flag step with --step (one of: \(all.joined(separator: ", ")))")
+            }
+            guard case .object(var input) = target.input else { return .failure }
+            switch change {
+            case .percent(let percent):
+                input["stages"] = nil
+                input["serve"] = nil
+                input["guard"] = nil
+                input["rollout"] = .object(["true": .number(percent), "false": .number(100 - percent)])
+                input["on"] = .bool(true)
+            case .serve(let value):
+                input["stages"] = nil
+                input["rollout"] = nil
+                input["guard"] = nil
+                input["serve"] = .bool(value)
+                input["on"] = .bool(true)
+            case .resume:
+                guard input["stages"] != nil else {
+                    throw EngineError.unresolved(step: target.id, detail: "has no 'stages' to resume; use --percent or --serve")
+                }
+            }
+            workflow.steps[index].input = .object(input)
+            let state = try StateStore(root: stateRoot, workflow: workflow.name).load()
+            if state.steps[target.id]?.status != .applied && change != .resume {
+                console.err("note: '\(target.id)' has not been deployed yet; this sets the flag only (run 'ldedge deploy' for the rest)")
+            }
+            let console = self.console
+            let interactive = !yes && Console.standardInputIsTerminal
+            let trap = SignalTrap.install(console: console)
+            defer { trap.remove() }
+            let report = try await engine().deploy(workflow, only: [target.id], command: "rollout") { plan in
+                if !json { console.err(PlanRenderer(colors: console.colorsOnStderr).render(plan)) }
+                guard plan.hasChanges else { return true }
+                return interactive ? console.confirm("Change the flag?") : true
+            }
+            if json {
+                console.out(String(decoding: try JSONEncoder.pretty.encode(report), as: UTF8.self))
+            } else {
+                console.out("\(target.id): \(report.outputs[target.id]?["targeting"] ?? "unchanged")")
+            }
+            return .success
+        }
+    }
+}
+
+extension WorkflowService.RolloutChange: Equatable {}

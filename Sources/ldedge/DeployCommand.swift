@@ -1,0 +1,47 @@
+import ArgumentParser
+import LDEdgeCore
+
+struct DeployCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deploy",
+        abstract: "Plan, confirm, and apply a workflow step by step; roll back in reverse on any failure.",
+        discussion: """
+            Asks for confirmation on a terminal unless --yes (never when stdin is not a terminal). \
+            Ctrl-C stops after the current change and rolls back. A run killed any other way is \
+            recovered by the next deploy or teardown. Refuses a git tree with uncommitted changes \
+            unless --allow-dirty; the commit is recorded in state.
+            """
+    )
+
+    @Argument(help: "The workflow file.")
+    var workflow: String
+
+    @Flag(name: [.short, .long], help: "Apply without asking.")
+    var yes = false
+
+    @Flag(help: "Only plan: show what would change and change nothing.")
+    var dryRun = false
+
+    @Flag(help: "On failure, leave applied steps as they are (for debugging); 'ldedge teardown' removes them.")
+    var noRollback = false
+
+    @Flag(help: "Deploy from a working tree with uncommitted changes.")
+    var allowDirty = false
+
+    @Flag(help: "Print the result as JSON on stdout.")
+    var json = false
+
+    @Flag(help: "Do not wait for CloudFront to report Deployed.")
+    var noWait = false
+
+    func run() async throws {
+        var flags = WorkflowService.DeployFlags()
+        flags.yes = yes
+        flags.dryRun = dryRun
+        flags.rollback = !noRollback
+        flags.allowDirty = allowDirty
+        flags.json = json
+        if noWait { flags.stepOptions["no-wait"] = "true" }
+        try finish(await service().deploy(workflow, flags: flags))
+    }
+}

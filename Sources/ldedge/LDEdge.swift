@@ -1,0 +1,39 @@
+import ArgumentParser
+import BuiltinSteps
+import Foundation
+import LDEdgeCore
+
+@main
+struct LDEdge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ldedge",
+        abstract: "Ship a LaunchDarkly-gated Lambda@Edge rollout: plan it, deploy it, roll it back, tear it down.",
+        discussion: """
+            A workflow file (YAML) lists steps: upload the site, create the CloudFront distribution, \
+            build and package the edge handler, attach it as a viewer-request trigger, flip the flag. \
+            'plan' shows every change before anything is touched; 'deploy' applies them step by step \
+            and rolls back in reverse on any failure; 'teardown' removes what ldedge created.
+
+            State lives in .ldedge/<workflow>/ in the current directory (journal + snapshot, mode 0600).
+
+            Exit codes: 0 success; 1 failure (rolled back unless --no-rollback); 2 changes pending \
+            (plan --detailed-exitcode); 3 teardown waiting on AWS (run it again later); 4 another run \
+            holds the lock; 64 usage error; 65 invalid workflow (nothing changed).
+            """,
+        version: "0.1.0",
+        subcommands: [
+            ValidateCommand.self, PlanCommand.self, DeployCommand.self, TeardownCommand.self,
+            StatusCommand.self, StepsCommand.self, SchemaCommand.self, SandboxCommand.self, RolloutCommand.self,
+        ]
+    )
+}
+
+/// The service every command calls, with the built-in step kinds.
+func service() -> WorkflowService {
+    WorkflowService(registry: .builtin)
+}
+
+/// Maps an exit status to ArgumentParser's exit.
+func finish(_ status: ExitStatus) throws {
+    if status != .success { throw ExitCode(status.rawValue) }
+}

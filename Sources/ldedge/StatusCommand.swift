@@ -1,0 +1,19 @@
+import ArgumentParser
+import LDEdgeCore
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show what ldedge recorded for a workflow: steps, resources, outputs, last run, git commit."
+    )
+
+    @Argument(help: "The workflow file or name (optional when only one has state).")
+    var workflow: String?
+
+    @Flag(help: "Print the recorded state as JSON on stdout.")
+    var json = false
+
+    func run() async throws {
+        try finish(await service().status(workflow, json: json))
+    }
+}
