@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "ldedge",
             dependencies: [
-                "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS",
+                "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -55,6 +55,13 @@ let package = Package(
             swiftSettings: settings
         ),
 
+        // `ldedge invoke`: runs a packaged handler locally with CloudFront events.
+        .target(
+            name: "Invoke",
+            dependencies: ["LDEdgeCore", "Archive", .product(name: "Yams", package: "Yams")],
+            swiftSettings: settings
+        ),
+
         // The registry of every built-in step kind.
         .target(
             name: "BuiltinSteps",
@@ -66,8 +73,10 @@ let package = Package(
         ),
         step("RunStep"),
         step("CleanupStep"),
-        step("BuildHandlerStep", ["LaunchDarkly", .product(name: "Mustache", package: "swift-mustache")]),
-        step("PackageZipStep", ["Archive"]),
+        step("BuildHandlerStep", [
+            "LaunchDarkly", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        step("PackageZipStep", ["Archive", .product(name: "Crypto", package: "swift-crypto")]),
         step("UploadSiteStep", ["AWS", "Git"]),
         step("EdgeDistributionStep", ["AWS"]),
         step("AttachTriggerStep", ["AWS"]),
@@ -119,6 +128,9 @@ let package = Package(
         .target(name: "Git", dependencies: ["CGit2"], swiftSettings: settings),
         .target(name: "Archive", dependencies: ["CArchive"], swiftSettings: settings),
 
+        // Benchmarks/zip: the deterministic zip writer against Info-ZIP (Benchmarks/zip/run.sh).
+        .executableTarget(name: "ZipBench", dependencies: ["Archive"], path: "Benchmarks/zip/ZipBench", swiftSettings: settings),
+
         // SwiftPM command plugin: `swift package --allow-writing-to-package-directory ldedge ...`.
         .plugin(
             name: "LDEdgeCommand",
@@ -142,6 +154,13 @@ let package = Package(
         .testTarget(name: "LDSandboxTests", dependencies: ["LDSandbox", "LaunchDarkly", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "GitTests", dependencies: ["Git", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "LDEdgeTestSupport"], swiftSettings: settings),
+        .testTarget(
+            name: "InvokeTests",
+            dependencies: [
+                "Invoke", "LDEdgeCore", "RunStep", "BuildHandlerStep", "PackageZipStep", "Archive", "LaunchDarkly", "LDSandbox", "LDEdgeTestSupport",
+            ],
+            swiftSettings: settings
+        ),
         .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
     ]
 )

@@ -1,1 +1,324 @@
+import Crypto
+import Foundation
 import LDEdgeCore
+import LaunchDarkly
+
+/// Renders the LaunchDarkly edge handler from a template and installs its dependencies for Lambda.
+///
+/// Dry run: renders the template in memory and says what would be rebuilt and why (first build,
+/// settings or template changed, dependency manifest changed, build folder missing) and whether
+/// dependencies come from the cache or a fresh install. Writes nothing.
+///
+/// Rollback: nothing outside the step's own build folder to undo; the next deploy rebuilds.
+///
+/// Teardown: deletes the build folder and the dependency cache from the step's work folder.
+public struct BuildHandlerStep: Step {
+    public enum Mode: String, Decodable, Sendable, CaseIterable {
+        case redirect, rewrite
+    }
+
+    public enum Events: String, Decodable, Sendable, CaseIterable {
+        case off, flush
+    }
+
+    public enum DataSource: String, Decodable, Sendable, CaseIterable {
+        case polling, streaming
+    }
+
+    public struct Input: Decodable, Sendable {
+        public var flag: String
+        public var runtime: HandlerRuntime?
+        public var template: String?
+        public var oldPrefix: String?
+        public var newPrefix: String?
+        public var mode: Mode?
+        public var pagesOnly: Bool?
+        public var contextKey: String?
+        public var contextKind: String?
+        public var initTimeout: Double?
+        public var events: Events?
+        public var dataSource: DataSource?
+        public var sdkKey: String?
+        public var baseUri: String?
+        public var streamUri: String?
+        public var eventsUri: String?
+    }
+
+    public static let kind = "build-handler"
+    public static let summary = "Render the LaunchDarkly edge handler (Python or Node.js) and install its dependencies for Lambda"
+    public static let documentation = """
+        Dry run: renders in memory and shows what would be rebuilt and why, and whether dependencies \
+        come from the cache. Rollback: nothing outside the step's build folder to undo. \
+        Teardown: deletes the build folder and the dependency cache.
+        """
+    public static let inputs: [InputField] = [
+        InputField("flag", .string, required: true, "key of the boolean LaunchDarkly flag that selects the new site"),
+        InputField("runtime", .choice(HandlerRuntime.allCases.map(\.rawValue)), default: "python3.12", "Lambda runtime; picks the built-in template"),
+        InputField("template", .string, "template folder instead of the built-in one (relative to the workflow file)"),
+        InputField("oldPrefix", .string, default: "/site/", "path prefix of the old site"),
+        InputField("newPrefix", .string, default: "/site/beta/", "path prefix of the new site"),
+        InputField("mode", .choice(Mode.allCases.map(\.rawValue)), default: "redirect", "redirect: 302 to the new path; rewrite: serve the new site under the same URL"),
+        InputField("pagesOnly", .boolean, default: "true", "route only pages (paths ending in '/' or '.html', or without extension); assets stay where they are"),
+        InputField("contextKey", .string, default: "clientIp", "what identifies a visitor: clientIp, cookie:NAME or header:NAME (falls back to the client IP)"),
+        InputField("contextKind", .string, default: "user", "LaunchDarkly context kind of the visitor"),
+        InputField("initTimeout", .number, default: "1", "seconds the SDK may wait for flag data in a cold container; below the 5 s viewer-request limit"),
+        InputField("events", .choice(Events.allCases.map(\.rawValue)), default: "off", "analytics events: off, or flush them at the end of every invocation"),
+        InputField("dataSource", .choice(DataSource.allCases.map(\.rawValue)), default: "polling", "how the SDK gets flag data"),
+        InputField("sdkKey", .string, secret: true, "LaunchDarkly SDK key baked into the package; ${secret:LD_SDK_KEY} (else LD_SDK_KEY, else read from the LaunchDarkly environment)"),
+        InputField("baseUri", .string, "SDK polling URI (default LaunchDarkly's, or the local sandbox named by LD_BASE_URI)"),
+        InputField("streamUri", .string, "SDK streaming URI"),
+        InputField("eventsUri", .string, "SDK events URI"),
+    ]
+    public static let outputs: [OutputField] = [
+        OutputField("dir", "folder with the rendered handler and its dependencies, ready to zip"),
+        OutputField("runtime", "Lambda runtime identifier (python3.12, nodejs20.x)"),
+        OutputField("handler", "Lambda handler setting (handler.handler, index.handler)"),
+    ]
+
+    public let id: String
+    public let input: Input
+
+    public init(id: String, input: Input) {
+        self.id = id
+        self.input = input
+    }
+
+    public static func validate(_ input: Input) -> [InputIssue] {
+        var issues: [InputIssue] = []
+        if input.flag.range(of: "^[A-Za-z0-9._-]+$", options: .regularExpression) == nil {
+            issues.append(InputIssue(["flag"], "'\(input.flag)' is not a LaunchDarkly flag key; use letters, digits, '.', '_' and '-'"))
+        }
+        if let timeout = input.initTimeout, !(timeout > 0 && timeout < 5) {
+            issues.append(InputIssue(["initTimeout"], "initTimeout must be more than 0 and less than 5 seconds (the viewer-request time limit), found \(timeout)"))
+        }
+        if ContextKeySource(input.contextKey) == nil {
+            issues.append(InputIssue(["contextKey"], "contextKey must be clientIp, cookie:NAME or header:NAME, found '\(input.contextKey ?? "")'"))
+        }
+        for (name, value) in [("oldPrefix", input.oldPrefix), ("newPrefix", input.newPrefix)] {
+            if let value, !(value.hasPrefix("/") && value.hasSuffix("/")) {
+                issues.append(InputIssue([name], "\(name) must start and end with '/', found '\(value)'"))
+            }
+        }
+        if (input.oldPrefix ?? "/site/") == (input.newPrefix ?? "/site/beta/") {
+            issues.append(InputIssue(["newPrefix"], "newPrefix is the same as oldPrefix; the flag would route nowhere"))
+        }
+        for (name, value) in [("baseUri", input.baseUri), ("streamUri", input.streamUri), ("eventsUri", input.eventsUri)] {
+            if let value, !(value.hasPrefix("https://") || value.hasPrefix("http://")) {
+                issues.append(InputIssue([name], "\(name) must be an http(s) URI, found '\(value)'"))
+            }
+        }
+        return issues
+    }
+
+    var runtime: HandlerRuntime { input.runtime ?? .python312 }
+
+    func buildDirectory(_ context: StepContext) -> URL { context.workDirectory.appendingPathComponent("build") }
+
+    func outputs(_ context: StepContext) -> [String: String] {
+        ["dir": buildDirectory(context).path, "runtime": runtime.rawValue, "handler": runtime.handler]
+    }
+
+    /// Everything a build needs, computed without writing anything.
+    struct Prepared {
+        var template: HandlerTemplate
+        var files: [(path: String, data: Data)]
+        var renderDigest: String
+        var installer: DependencyInstaller
+        var dependencyKey: String?
+        var endpoints: SDKEndpoints
+    }
+
+    func prepare(_ context: StepContext) async throws -> Prepared {
+        let search = TemplateSearch(workflowDirectory: context.workflowDirectory, environment: context.environment)
+        let template = try HandlerTemplate.locate(name: runtime.templateName, explicit: input.template, context: search)
+        let key = try await sdkKey(context)
+        let endpoints = SDKEndpoints.resolve(input, settings: context.settings, environment: context.environment)
+        let files = try template.render(templateValues(sdkKey: key, endpoints: endpoints))
+        var hasher = SHA256()
+        for file in files {
+            hasher.update(data: Data("\(file.path)\n\(file.data.count)\n".utf8))
+            hasher.update(data: file.data)
+        }
+        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let installer = DependencyInstaller(runtime: runtime, template: template, environment: context.environment)
+        return Prepared(template: template, files: files, renderDigest: digest, installer: installer, dependencyKey: installer.key, endpoints: endpoints)
+    }
+
+    /// The SDK key: the `sdkKey` input, else `LD_SDK_KEY`, else the LaunchDarkly environment's
+    /// `apiKey` read through the API. Registered as a secret the moment it is known.
+    func sdkKey(_ context: StepContext) async throws -> String {
+        let candidates = [input.sdkKey, context.environment["LD_SDK_KEY"]]
+        if let key = candidates.compactMap({ $0 }).first(where: { !$0.isEmpty && $0 != "***" }) {
+            Secrets.shared.register(key)
+            return key
+        }
+        let settings = context.settings.launchdarkly
+        let configuration: LaunchDarklyConfiguration
+        do {
+            // Reading the environment is not a change, so plan may do it too.
+            configuration = try LaunchDarklyConfiguration.fromEnvironment(
+                context.environment, accessToken: settings?.accessToken, baseURI: settings?.baseUri, dryRun: context.isDryRun)
+        } catch LaunchDarklyError.missingAccessToken {
+            throw BuildHandlerError.noSDKKey
+        }
+        Secrets.shared.register(configuration.accessToken)
+        let project = settings?.project ?? context.environment["LD_PROJECT"] ?? "default"
+        let environment = settings?.environment ?? context.environment["LD_ENVIRONMENT"] ?? "production"
+        do {
+            let key = try await LaunchDarklyClient(configuration: configuration).environment(project: project, environment: environment).apiKey
+            Secrets.shared.register(key)
+            return key
+        } catch {
+            throw BuildHandlerError.sdkKeyUnavailable(project: project, environment: environment, reason: Secrets.shared.redact("\(error)"))
+        }
+    }
+
+    public func plan(_ context: StepContext) async throws -> StepPlan {
+        let prepared: Prepared
+        do {
+            prepared = try await prepare(context)
+        } catch let error as BuildHandlerError {
+            return StepPlan(findings: [.error("\(error)")])
+        }
+        let build = buildDirectory(context)
+        var reasons: [String] = []
+        let previousRender = context.recall("render", as: String.self)
+        let previousDependencies = context.recall("dependencies", as: String.self)
+        if previousRender == nil {
+            reasons.append("first build")
+        } else if previousRender != prepared.renderDigest {
+            reasons.append("the template or the handler settings changed")
+        }
+        if previousRender != nil, let key = prepared.dependencyKey, previousDependencies == Self.skipped(key) {
+            // Installing was skipped last time (npm offline); rebuild only once it can succeed.
+            if await DependencyInstaller.reachable(DependencyInstaller.npmRegistry(context.environment)) {
+                reasons.append("dependencies were skipped last time and the npm registry is reachable now")
+            }
+        } else if previousRender != nil, previousDependencies != prepared.dependencyKey {
+            reasons.append("the dependency manifest changed")
+        }
+        if previousRender != nil, !FileManager.default.fileExists(atPath: build.path) { reasons.append("the build folder is missing") }
+
+        let summary = settingsSummary(endpoints: prepared.endpoints)
+        guard !reasons.isEmpty else {
+            return StepPlan(changes: [PlannedChange(.none, "handler build", detail: "unchanged: \(runtime.rawValue), \(summary)")], outputs: outputs(context))
+        }
+        var changes = [PlannedChange(
+            previousRender == nil ? .create : .update, "handler build",
+            detail: "\(reasons.joined(separator: "; ")): render \(prepared.template.directory.lastPathComponent) for \(runtime.rawValue) (\(summary))")]
+        var findings: [Diagnostic] = []
+        if let key = prepared.dependencyKey {
+            let cache = DependencyInstaller.cacheDirectory(context.workDirectory, key: key)
+            if FileManager.default.fileExists(atPath: cache.path) {
+                changes.append(PlannedChange(.none, "dependencies", detail: "cached (\(key.prefix(12)))"))
+            } else {
+                changes.append(PlannedChange(.create, "dependencies", detail: prepared.installer.commandSummary))
+                if runtime == .nodejs20 {
+                    let registry = DependencyInstaller.npmRegistry(context.environment)
+                    if !(await DependencyInstaller.reachable(registry)) {
+                        findings.append(.warning("the npm registry \(registry) cannot be reached: dependencies will not be installed and the package will not run on Lambda"))
+                    }
+                }
+            }
+        }
+        return StepPlan(changes: changes, findings: findings)
+    }
+
+    public func apply(_ plan: StepPlan, _ context: StepContext) async throws -> [String: String] {
+        let prepared = try await prepare(context)
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(at: context.workDirectory, withIntermediateDirectories: true)
+
+        var dependencies: URL?
+        var skippedKey: String?
+        if let key = prepared.dependencyKey {
+            let cache = DependencyInstaller.cacheDirectory(context.workDirectory, key: key)
+            if fileManager.fileExists(atPath: cache.path) {
+                dependencies = cache
+            } else {
+                switch try await prepared.installer.install(into: cache, progress: { context.progress($0) }) {
+                case .installed:
+                    dependencies = cache
+                    removeOtherCaches(keeping: cache)
+                case .skipped(let reason):
+                    context.progress("warning: \(reason)")
+                    skippedKey = key
+                }
+            }
+        }
+
+        let build = buildDirectory(context)
+        let partial = context.workDirectory.appendingPathComponent("build.partial")
+        try? fileManager.removeItem(at: partial)
+        try fileManager.createDirectory(at: partial, withIntermediateDirectories: true)
+        var written: Set<String> = []
+        for file in prepared.files {
+            let url = partial.appendingPathComponent(file.path)
+            try fileManager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try file.data.write(to: url)
+            written.insert(String(file.path.split(separator: "/").first ?? ""))
+        }
+        if let dependencies {
+            for name in try fileManager.contentsOfDirectory(atPath: dependencies.path).sorted() where !written.contains(name) {
+                try fileManager.copyItem(at: dependencies.appendingPathComponent(name), to: partial.appendingPathComponent(name))
+            }
+        }
+        try? fileManager.removeItem(at: build)
+        try fileManager.moveItem(at: partial, to: build)
+        context.progress("built the \(runtime.rawValue) handler in \(build.path)")
+        try context.remember("render", prepared.renderDigest)
+        if dependencies != nil, let key = prepared.dependencyKey {
+            try context.remember("dependencies", key)
+        } else if let skippedKey {
+            try context.remember("dependencies", Self.skipped(skippedKey))
+        } else {
+            try context.forget("dependencies")
+        }
+        return outputs(context)
+    }
+
+    public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {}
+
+    public func teardown(_ state: StepState, _ context: StepContext) async throws {
+        for name in ["build", "build.partial", "deps"] {
+            try? FileManager.default.removeItem(at: context.workDirectory.appendingPathComponent(name))
+        }
+    }
+
+    /// What is remembered when installing was skipped for `key`.
+    static func skipped(_ key: String) -> String { "skipped:\(key)" }
+
+    private func removeOtherCaches(keeping cache: URL) {
+        let parent = cache.deletingLastPathComponent()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where name != cache.lastPathComponent {
+            try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+        }
+    }
+}
+
+public enum BuildHandlerError: Error, CustomStringConvertible {
+    case noSDKKey
+    case sdkKeyUnavailable(project: String, environment: String, reason: String)
+    case templateNotFound(searched: [String], name: String)
+    case badTemplate(path: String, reason: String)
+    case installFailed(command: String, output: String)
+
+    public var description: String {
+        switch self {
+        case .noSDKKey:
+            return "no LaunchDarkly SDK key for the handler: write 'sdkKey: ${secret:LD_SDK_KEY}' in the step and export LD_SDK_KEY, "
+                + "or export LD_ACCESS_TOKEN so ldedge reads it from the LaunchDarkly environment "
+                + "(the key is baked into the package because Lambda@Edge has no environment variables; it is never printed or stored in state)"
+        case .sdkKeyUnavailable(let project, let environment, let reason):
+            return "cannot read the SDK key of LaunchDarkly environment '\(environment)' in project '\(project)': \(reason); "
+                + "check launchdarkly.project/environment and the access token, or give the key with 'sdkKey: ${secret:LD_SDK_KEY}'"
+        case .templateNotFound(let searched, let name):
+            return "cannot find the handler template \(name); looked in \(searched.joined(separator: ", ")); set 'template:' to the folder or LDEDGE_TEMPLATES to the project's templates/ folder"
+        case .badTemplate(let path, let reason):
+            return "the template \(path) does not parse: \(reason)"
+        case .installFailed(let command, let output):
+            let tail = output.split(separator: "\n").suffix(8).joined(separator: "\n    ")
+            return "installing dependencies failed (\(command)):\n    \(tail)"
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Archive
+import Foundation
+import LDEdgeCore
+
+/// A packaged handler unzipped into a temporary folder and running in a warm local runner.
+public final class InvokeSession: @unchecked Sendable {
+    public let package: HandlerPackage
+    public let runner: HandlerRunner
+    private let directory: URL
+
+    /// Unzips `package` (exactly the bytes Lambda would get) and starts its runner.
+    public init(package: HandlerPackage, runnerDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.package = package
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ldedge-invoke-\(UUID().uuidString)")
+        do {
+            try ZipReader.extract(package.zip, to: directory.path)
+            runner = try HandlerRunner(runtime: package.runtime, directory: directory.path, handler: package.handler, runnerDirectory: runnerDirectory, environment: environment)
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    public func close() {
+        runner.close()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    public func invoke(_ request: ViewerRequest) throws -> HandlerRunner.Invocation {
+        try runner.invoke(request.event)
+    }
+
+    /// Invokes `count` random client IPs on the same request and counts old and new site answers.
+    public func split(count: Int, request: ViewerRequest, seed: UInt64) throws -> SplitReport {
+        var generator = SplitMix64(seed: seed)
+        var report = SplitReport(count: count, seed: seed)
+        var durations: [Double] = []
+        durations.reserveCapacity(count)
+        var answers: [String: Bool] = [:]
+        for _ in 0..<count {
+            var event = request
+            event.clientIp = Self.randomIP(&generator)
+            let invocation = try runner.invoke(event.event)
+            let isNew = HandlerResponse(invocation.response).servesNewSite(newPrefix: package.newPrefix)
+            if let earlier = answers[event.clientIp], earlier != isNew { report.inconsistent += 1 }
+            answers[event.clientIp] = isNew
+            if isNew { report.newSite += 1 } else { report.oldSite += 1 }
+            if invocation.timedOut { report.timedOut += 1 }
+            durations.append(invocation.durationMs)
+        }
+        durations.sort()
+        if !durations.isEmpty {
+            report.p50Ms = durations[durations.count / 2]
+            report.p99Ms = durations[min(durations.count - 1, Int(Double(durations.count) * 0.99))]
+        }
+        return report
+    }
+
+    /// A public-looking IPv4 address (no 0/8, 10/8, 127/8 or multicast).
+    static func randomIP(_ generator: inout SplitMix64) -> String {
+        var first: UInt64
+        repeat { first = 1 + generator.next() % 223 } while first == 10 || first == 127
+        return "\(first).\(generator.next() % 256).\(generator.next() % 256).\(1 + generator.next() % 254)"
+    }
+}
+
+/// How `--ips N` split between the old and the new site.
+public struct SplitReport: Codable, Sendable, Equatable {
+    public var count: Int
+    public var seed: UInt64
+    public var oldSite = 0
+    public var newSite = 0
+    /// IPs that got different answers on different invocations (should be 0: bucketing is stable).
+    public var inconsistent = 0
+    public var timedOut = 0
+    public var p50Ms = 0.0
+    public var p99Ms = 0.0
+
+    public var newShare: Double { count == 0 ? 0 : Double(newSite) / Double(count) }
+
+    public var summary: String {
+        let old = count == 0 ? 0 : 100 * Double(oldSite) / Double(count)
+        return String(
+            format: "%d invocations (seed %llu): old site %d (%.1f%%), new site %d (%.1f%%); handler p50 %.3f ms, p99 %.3f ms%@",
+            count, seed, oldSite, old, newSite, 100 * newShare, p50Ms, p99Ms,
+            timedOut > 0 ? ", \(timedOut) over the 5 s limit" as NSString : "" as NSString)
+    }
+}
+
+/// A small seeded generator, so a split can be repeated with `--seed`.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

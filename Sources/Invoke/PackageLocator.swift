@@ -1,0 +1,145 @@
+import Archive
+import Foundation
+import LDEdgeCore
+import Yams
+
+/// The packaged handler `ldedge invoke` runs, found in a workflow's recorded state.
+public struct HandlerPackage: Sendable, Equatable {
+    public var zip: String
+    public var runtime: String
+    public var handler: String
+    /// The new site's path prefix, to tell old from new in `--ips` splits.
+    public var newPrefix: String
+
+    public init(zip: String, runtime: String, handler: String, newPrefix: String = "/site/beta/") {
+        self.zip = zip
+        self.runtime = runtime
+        self.handler = handler
+        self.newPrefix = newPrefix
+    }
+}
+
+/// Finds what `ldedge invoke` needs from the recorded state: the package-zip step's `zip` and the
+/// build-handler step's runtime, handler and new-site prefix.
+public struct PackageLocator: Sendable {
+    public var stateRoot: URL
+
+    public init(stateRoot: URL) {
+        self.stateRoot = stateRoot
+    }
+
+    /// The workflow name from a workflow file's `name:` (secrets are not needed for that), a
+    /// recorded workflow name, or the only workflow with state.
+    public func workflowName(_ argument: String?) throws -> String {
+        let recorded = StateStore.workflows(in: stateRoot)
+        guard let argument else {
+            if recorded.count == 1 { return recorded[0] }
+            throw InvokeError.noWorkflow(recorded: recorded, folder: stateRoot.path)
+        }
+        if FileManager.default.fileExists(atPath: argument) {
+            guard let text = try? String(contentsOfFile: argument, encoding: .utf8),
+                let node = try? Yams.compose(yaml: text), let name = node["name"]?.string
+            else {
+                throw InvokeError.unreadableWorkflow(argument)
+            }
+            return name
+        }
+        guard recorded.contains(argument) else { throw InvokeError.noWorkflow(recorded: recorded, folder: stateRoot.path) }
+        return argument
+    }
+
+    /// The package of `workflow`; `step` picks a package-zip step when there are several.
+    public func locate(workflow: String, step: String? = nil) throws -> HandlerPackage {
+        let store = StateStore(root: stateRoot, workflow: workflow)
+        guard store.exists else { throw InvokeError.notDeployed(workflow: workflow, detail: "there is no recorded state in \(store.directory.path)") }
+        let state = try store.load()
+        let applied = state.order.compactMap { state.steps[$0] }.filter { $0.status == .applied }
+        let packages = applied.filter { $0.kind == "package-zip" && (step == nil || $0.id == step) }
+        guard let package = packages.first else {
+            let detail = step.map { "no applied package-zip step '\($0)'" } ?? "no package-zip step has been applied"
+            throw InvokeError.notDeployed(workflow: workflow, detail: detail)
+        }
+        if step == nil, packages.count > 1 { throw InvokeError.ambiguousPackage(packages.map(\.id)) }
+        guard let zip = package.outputs["zip"], FileManager.default.fileExists(atPath: zip) else {
+            throw InvokeError.notDeployed(workflow: workflow, detail: "the package \(package.outputs["zip"] ?? "?") of step '\(package.id)' is gone")
+        }
+        // The build step whose folder was zipped, else any build step, else the zip's own entry point.
+        let builds = applied.filter { $0.kind == "build-handler" }
+        let source = package.input["source"]?.stringValue
+        let build = builds.first { source != nil && $0.outputs["dir"] == source } ?? builds.first
+        if let build, let runtime = build.outputs["runtime"], let handler = build.outputs["handler"] {
+            return HandlerPackage(zip: zip, runtime: runtime, handler: handler, newPrefix: build.input["newPrefix"]?.stringValue ?? "/site/beta/")
+        }
+        return try Self.detect(zip: zip)
+    }
+
+    /// Guesses runtime and handler from a zip's entry point (handler.py or index.js).
+    public static func detect(zip: String, newPrefix: String = "/site/beta/") throws -> HandlerPackage {
+        let names = Set(try ZipReader.entries(of: zip).map(\.path))
+        if names.contains("handler.py") { return HandlerPackage(zip: zip, runtime: "python3.12", handler: "handler.handler", newPrefix: newPrefix) }
+        if names.contains("index.js") { return HandlerPackage(zip: zip, runtime: "nodejs20.x", handler: "index.handler", newPrefix: newPrefix) }
+        throw InvokeError.unknownEntryPoint(zip)
+    }
+}
+
+/// Finds scripts/handler-runner: `LDEDGE_RUNNER_DIR`, else walking up from the current folder
+/// and from the `ldedge` executable.
+public enum RunnerLocator {
+    public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment, extraStarts: [URL] = []) throws -> URL {
+        if let explicit = environment["LDEDGE_RUNNER_DIR"] { return URL(fileURLWithPath: explicit) }
+        var starts = extraStarts + [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        if executable.path.hasPrefix("/") { starts.append(executable.deletingLastPathComponent()) }
+        for start in starts {
+            var folder = start.standardizedFileURL
+            while true {
+                let candidate = folder.appendingPathComponent("scripts/handler-runner")
+                if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("runner.py").path) { return candidate }
+                let parent = folder.deletingLastPathComponent()
+                if parent.path == folder.path { break }
+                folder = parent
+            }
+        }
+        throw InvokeError.runnerNotFound
+    }
+}
+
+public enum InvokeError: Error, CustomStringConvertible, Sendable {
+    case noWorkflow(recorded: [String], folder: String)
+    case unreadableWorkflow(String)
+    case notDeployed(workflow: String, detail: String)
+    case ambiguousPackage([String])
+    case unknownEntryPoint(String)
+    case unsupportedRuntime(String)
+    case runnerNotFound
+    case runnerFailed(String)
+    case handlerFailed(String)
+    case badOption(String)
+
+    public var description: String {
+        switch self {
+        case .noWorkflow(let recorded, let folder):
+            return recorded.isEmpty
+                ? "no workflow has state in \(folder); run 'ldedge deploy WORKFLOW' first (or 'ldedge invoke --zip PATH')"
+                : "say which workflow to invoke: \(recorded.joined(separator: ", ")) have state in \(folder)"
+        case .unreadableWorkflow(let path):
+            return "cannot read the workflow name from \(path); it needs a top-level 'name:'"
+        case .notDeployed(let workflow, let detail):
+            return "nothing to invoke for '\(workflow)': \(detail); run 'ldedge deploy' (at least through the package-zip step) first"
+        case .ambiguousPackage(let steps):
+            return "the workflow packages more than one handler (\(steps.joined(separator: ", "))); pick one with --step"
+        case .unknownEntryPoint(let zip):
+            return "\(zip) has neither handler.py nor index.js at its root; give --runtime and --handler"
+        case .unsupportedRuntime(let runtime):
+            return "runtime '\(runtime)' cannot run at the edge; Lambda@Edge supports Node.js and Python"
+        case .runnerNotFound:
+            return "cannot find scripts/handler-runner (the local Lambda-like runner); run ldedge from the project folder or set LDEDGE_RUNNER_DIR"
+        case .runnerFailed(let detail):
+            return "the local runner failed: \(detail)"
+        case .handlerFailed(let detail):
+            return "the handler raised an error (CloudFront would answer 503):\n\(detail)"
+        case .badOption(let detail):
+            return detail
+        }
+    }
+}
