@@ -39,6 +39,8 @@ class Fault:
         self.message = spec.get("message", "injected fault")
         self.remaining = int(spec.get("count", 1))
         self.retry_after = spec.get("retryAfter")
+        # Matching calls to let through before failing (fault at the Nth call of an operation).
+        self.skip = int(spec.get("skip", 0))
 
     def matches(self, service, operation):
         return (self.service in (None, "*", service)) and (self.operation in (None, "*", operation))
@@ -137,6 +139,9 @@ class Emulator:
     def _take_fault(self, service, operation):
         for fault in self.faults:
             if fault.remaining > 0 and fault.matches(service, operation):
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
                 fault.remaining -= 1
                 return fault
         return None
