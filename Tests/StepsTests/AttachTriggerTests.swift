@@ -42,10 +42,24 @@ final class AttachTriggerTests: AWSStepsTestCase {
             architecture: arm64
             """))
         let text = errors.joined(separator: "\n")
-        for expected in ["workflow.yaml:9:15: error", "must live in us-east-1", "exactly 128 MB", "at most 5 s", "environment variables",
+        for expected in ["workflow.yaml:9:", "must live in us-east-1", "exactly 128 MB", "at most 5 s", "environment variables",
                          "does not allow layers", "x86_64 only"] {
             XCTAssertTrue(text.contains(expected), "missing '\(expected)' in:\n\(text)")
         }
+    }
+
+    func testRulesOfAStepFedByEarlierOutputsAreCheckedBeforeAnyChange() async throws {
+        try writeSite()
+        try writeZip()
+        do {
+            _ = try await engine().deploy(try load(rolloutWorkflow(extraTrigger: "\n      memory: 256\n      environment:\n        KEY: value")))
+            XCTFail("deploy must refuse a broken Lambda@Edge rule")
+        } catch let error as EngineError {
+            guard case .planHasErrors(let diagnostics) = error else { return XCTFail("\(error)") }
+            let text = diagnostics.map(\.description).joined(separator: "\n")
+            XCTAssertTrue(text.contains("exactly 128 MB") && text.contains("environment variables"), text)
+        }
+        XCTAssertEqual(try await emulator.mutatingCalls(), [], "nothing is created when a Lambda@Edge rule is broken")
     }
 
     func testLatestAndAliasReferencesAndOtherRuntimesAreRefused() throws {

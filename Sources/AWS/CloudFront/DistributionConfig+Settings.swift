@@ -8,13 +8,20 @@ extension DistributionConfig {
             guard let newValue else { return }
             var copy = xml
             copy.setChildText("PriceClass", newValue, insertBefore: ["Enabled", "ViewerCertificate", "Restrictions", "WebACLId", "HttpVersion", "IsIPV6Enabled"])
-            xml = copy
+            replaceDocument(copy)
         }
     }
 
     /// The object served for `/`; setting nil or "" clears it (CloudFront's way of "none").
     public mutating func setDefaultRootObject(_ value: String?) {
-        xml.setChildText("DefaultRootObject", value ?? "", insertBefore: ["Origins", "OriginGroups", "DefaultCacheBehavior"])
+        var copy = xml
+        copy.setChildText("DefaultRootObject", value ?? "", insertBefore: ["Origins", "OriginGroups", "DefaultCacheBehavior"])
+        replaceDocument(copy)
+    }
+
+    /// Swaps in an edited copy of the document (the stored tree is only settable in its own file).
+    private mutating func replaceDocument(_ document: XMLNode) {
+        if let updated = try? DistributionConfig(xml: document) { self = updated }
     }
 
     /// Replaces the association for `eventType` on one behavior (nil removes it), keeping every other one.

@@ -21,7 +21,9 @@ extension AttachTriggerStep {
     public func plan(_ context: StepContext) async throws -> StepPlan {
         let client = try clients(context)
         let limits = EdgeLimits.of(eventType)
-        var findings: [Diagnostic] = []
+        // The loader checks inputs only for steps without references; repeat the rules here so a
+        // step fed by earlier steps' outputs is still refused before anything changes.
+        var findings: [Diagnostic] = Self.validate(input).map { .error($0.message) }
         var changes: [PlannedChange] = []
         var data = TriggerPlan()
 
