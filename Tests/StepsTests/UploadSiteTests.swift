@@ -22,7 +22,8 @@ final class UploadSiteTests: AWSStepsTestCase {
         try directory.write("site/unknown.bin2", "x")
         let report = try await engine().deploy(try load(siteWorkflow("source: site\nbucket: plain-site\ncacheControl: max-age=60")))
         XCTAssertEqual(report.outputs["site"]?["regionalDomainName"], "plain-site.s3.us-east-1.amazonaws.com")
-        let objects = try XCTUnwrap(try await emulator.inventory().buckets["plain-site"]?.objects)
+        let inventory = try await emulator.inventory()
+        let objects = try XCTUnwrap(inventory.buckets["plain-site"]?.objects)
         XCTAssertEqual(Set(objects.keys), ["index.html", "beta/index.html", "style.css", "app.js", "data.json", "logo.svg", "font.woff2", "unknown.bin2"])
         XCTAssertEqual(objects["app.js"]?.contentType, "text/javascript; charset=utf-8")
         XCTAssertEqual(objects["data.json"]?.contentType, "application/json")
@@ -43,7 +44,8 @@ final class UploadSiteTests: AWSStepsTestCase {
         } catch let error as EngineError {
             XCTAssertTrue("\(error)".contains("leak.txt is a symbolic link"), "\(error)")
         }
-        XCTAssertEqual(try await emulator.mutatingCalls(), [])
+        let calls1 = try await emulator.mutatingCalls()
+        XCTAssertEqual(calls1, [])
     }
 
     func testAdoptedBucketTeardownRemovesOnlyWhatItUploadedAndRestoresTheRest() async throws {
@@ -59,7 +61,8 @@ final class UploadSiteTests: AWSStepsTestCase {
         try writeSite(marker: "v2")
         _ = try await engine().deploy(try load(siteWorkflow("source: site\nbucket: shared-bucket")))
         _ = try await engine().teardown(workflow: "site")
-        XCTAssertEqual(try await emulator.inventory(), before)
+        let world2 = try await emulator.inventory()
+        XCTAssertEqual(world2, before)
         let (restored, _) = try await s3.getObject(bucket: "shared-bucket", key: "index.html")
         XCTAssertEqual(String(decoding: restored, as: UTF8.self), "original")
     }

@@ -367,7 +367,7 @@ class Emulator:
         functions = {}
         for region, backend in list(lambda_backends[account].items()):
             for function in backend.list_functions():
-                versions = [v.version for v in backend.list_versions_by_function(function.function_name)]
+                versions = [str(v.version) for v in backend.list_versions_by_function(function.function_name)]
                 functions[function.function_name] = {
                     "region": region, "codeSha256": function.code_sha_256, "versions": versions,
                     "runtime": function.run_time, "memorySize": function.memory_size, "timeout": function.timeout,
