@@ -31,9 +31,10 @@ extension UploadSiteStep {
                 continue
             }
         }
-        // A first run that failed leaves nothing adopted behind.
-        if context.phase == .rollback, context.recall("memory", as: SiteMemory.self) == nil {
+        // A first run that failed leaves nothing adopted or remembered behind.
+        if context.phase == .rollback, context.previous?.previous == nil {
             for resource in context.ownedResources { try context.release(resource) }
+            for key in ["memory", "cacheControl", "commit"] { try context.forget(key) }
         }
     }
 
