@@ -15,9 +15,9 @@ final class AWSStepsFaultInjectionTests: AWSStepsTestCase {
     }
 
     /// Runs `prepare` and a deploy once to learn its mutating calls, then once per call with a fault there.
-    func sweep(_ name: String, workflow yaml: String, prepare: () async throws -> Void) async throws -> Tally {
+    func sweep(_ name: String, workflow yaml: String, redeploy: Bool = false, prepare: (_ stateRoot: String) async throws -> Void) async throws -> Tally {
         try await emulator.reset()
-        try await prepare()
+        try await prepare(".ldedge-baseline")
         try await emulator.clearCalls()
         _ = try await engine(stateRoot: ".ldedge-baseline").deploy(try load(yaml))
         let calls = try await emulator.mutatingCalls()
@@ -25,7 +25,7 @@ final class AWSStepsFaultInjectionTests: AWSStepsTestCase {
         var tally = Tally()
         for (index, call) in calls.enumerated() {
             try await emulator.reset()
-            try await prepare()
+            try await prepare(".ldedge-\(name)-\(index)")
             let before = try await emulator.inventory().ignoringVolatileFields
             let skip = calls[..<index].filter { $0.service == call.service && $0.operation == call.operation }.count
             try await emulator.injectFault(service: call.service, operation: call.operation, skip: skip)
@@ -53,7 +53,14 @@ final class AWSStepsFaultInjectionTests: AWSStepsTestCase {
                 continue
             }
             let state = try self.state(stateRoot: ".ldedge-\(name)-\(index)")
-            if !state.isEmpty {
+            if redeploy {
+                // The earlier release stays recorded as applied, with its outputs.
+                let steps = state.steps.values
+                if !steps.allSatisfy({ $0.status == .applied }) || state.steps["edge"]?.outputs["version"] != "1" {
+                    tally.failures.append("\(label): state does not show the earlier release: \(steps.map { "\($0.id) \($0.status) \($0.outputs)" })")
+                    continue
+                }
+            } else if !state.isEmpty {
                 tally.failures.append("\(label): state still owns \(state.teardownOrder.map { "\($0.id): \($0.resources.map(\.label))" })")
                 continue
             }
@@ -65,7 +72,7 @@ final class AWSStepsFaultInjectionTests: AWSStepsTestCase {
     func testFaultAtEveryMutatingCallOfAFullDeployRollsBackExactly() async throws {
         try writeSite()
         try writeZip()
-        let tally = try await sweep("full", workflow: rolloutWorkflow()) {}
+        let tally = try await sweep("full", workflow: rolloutWorkflow()) { _ in }
         print("full deploy: \(tally.clean) of \(tally.total) injected faults rolled back cleanly")
         XCTAssertEqual(tally.clean, tally.total, tally.failures.joined(separator: "\n"))
     }
@@ -76,7 +83,7 @@ final class AWSStepsFaultInjectionTests: AWSStepsTestCase {
         try writeZip()
         let client = emulator.client()
         let yaml = rolloutWorkflow(bucket: "existing-site", extraSite: "\n      delete: true\n      prefix: www")
-        let tally = try await sweep("existing", workflow: yaml) {
+        let tally = try await sweep("existing", workflow: yaml) { _ in
             try await client.s3.createBucket("existing-site")
             try await client.s3.putObject(bucket: "existing-site", key: "www/index.html", body: Data("<h1>hand-made</h1>".utf8),
                                           options: S3PutObjectOptions(contentType: "text/html", cacheControl: "no-cache"))
@@ -88,6 +95,21 @@ final class AWSStepsFaultInjectionTests: AWSStepsTestCase {
                 """)
         }
         print("existing bucket: \(tally.clean) of \(tally.total) injected faults rolled back cleanly")
+        XCTAssertEqual(tally.clean, tally.total, tally.failures.joined(separator: "\n"))
+    }
+
+    /// A redeploy with a changed page and changed code: the old bytes, code and association come back.
+    func testFaultAtEveryMutatingCallOfARedeployRestoresThePreviousRelease() async throws {
+        let yaml = rolloutWorkflow()
+        let tally = try await sweep("redeploy", workflow: yaml, redeploy: true) { stateRoot in
+            try writeSite()
+            try writeZip()
+            _ = try await engine(stateRoot: stateRoot).deploy(try load(yaml))
+            try directory.write("site/beta/index.html", "<h1>new site v2</h1>")
+            try writeZip(body: "return request  # v2")
+        }
+        print("redeploy: \(tally.clean) of \(tally.total) injected faults rolled back cleanly")
+        XCTAssertEqual(tally.total, 4, "PutObject, UpdateFunctionCode, PublishVersion, UpdateDistribution")
         XCTAssertEqual(tally.clean, tally.total, tally.failures.joined(separator: "\n"))
     }
 }
