@@ -114,6 +114,9 @@ let package = Package(
         // Benchmark: PUT 1,000 small objects to the AWS emulator (run by scripts/bench-s3-put.sh).
         .executableTarget(name: "aws-s3-put-bench", dependencies: ["AWS", .product(name: "AsyncHTTPClient", package: "async-http-client")], path: "Benchmarks/aws-s3-put", swiftSettings: settings),
 
+        // Benchmark: the upload-site sync against `aws s3 sync` on the emulator (Benchmarks/site-sync/run.sh).
+        .executableTarget(name: "site-sync-bench", dependencies: ["LDEdgeCore", "UploadSiteStep"], path: "Benchmarks/site-sync", exclude: ["run.sh"], swiftSettings: settings),
+
         // System libraries and their thin wrappers.
         .systemLibrary(
             name: "CGit2",
@@ -148,7 +151,14 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "LDEdgeCoreTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport"], swiftSettings: settings),
-        .testTarget(name: "StepsTests", dependencies: ["BuiltinSteps", "LDEdgeTestSupport", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
+        .testTarget(
+            name: "StepsTests",
+            dependencies: [
+                "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox",
+                "RunStep", "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep",
+            ],
+            swiftSettings: settings
+        ),
         .testTarget(name: "AWSTests", dependencies: ["AWS", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "LaunchDarklyTests", dependencies: ["LaunchDarkly", "LDSandbox", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "LDSandboxTests", dependencies: ["LDSandbox", "LaunchDarkly", "LDEdgeTestSupport"], swiftSettings: settings),

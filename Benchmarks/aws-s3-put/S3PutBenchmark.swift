@@ -64,6 +64,7 @@ enum Bench {
         let environment = ProcessInfo.processInfo.environment
         let credentials = AWSCredentials(accessKeyId: environment["AWS_ACCESS_KEY_ID"] ?? "bench", secretAccessKey: environment["AWS_SECRET_ACCESS_KEY"] ?? "bench")
         var poolConfiguration = HTTPClient.Configuration()
+        poolConfiguration.redirectConfiguration = .disallow
         poolConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: options.concurrency)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: poolConfiguration)
         let client = AWSClient(configuration: AWSConfiguration(region: options.region, credentials: credentials, endpointURL: endpoint), httpClient: http)

@@ -13,6 +13,11 @@ extension StepRegistry {
     public static let builtin = StepRegistry([
         StepKind(RunStep.self),
         StepKind(CleanupStep.self),
+        StepKind(UploadSiteStep.self),
+        StepKind(EdgeDistributionStep.self),
+        StepKind(BuildHandlerStep.self),
+        StepKind(PackageZipStep.self),
+        StepKind(AttachTriggerStep.self),
         StepKind(FlipFlagStep.self),
     ])
 }

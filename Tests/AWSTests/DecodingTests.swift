@@ -40,11 +40,11 @@ final class DecodingTests: XCTestCase {
 
     func testXMLTreeRoundTripsEscapesAndOrder() throws {
         let text = #"<A xmlns="urn:x"><B>1 &amp; 2 &lt;3&gt;</B><C/><B>two</B><D k="v&quot;"> keep  spaces </D></A>"#
-        let tree = try XMLNode(parsing: Data(text.utf8))
+        let tree = try XMLTreeNode(parsing: Data(text.utf8))
         XCTAssertEqual(tree.elements.map(\.name), ["B", "C", "B", "D"])
         XCTAssertEqual(tree.child("D")?.text, " keep  spaces ")
-        let reparsed = try XMLNode(parsing: tree.xmlData())
+        let reparsed = try XMLTreeNode(parsing: tree.xmlData())
         XCTAssertEqual(reparsed, tree)
-        XCTAssertThrowsError(try XMLNode(parsing: Data("<A><B></A>".utf8)))
+        XCTAssertThrowsError(try XMLTreeNode(parsing: Data("<A><B></A>".utf8)))
     }
 }

@@ -47,6 +47,38 @@ final class SigV4DifferentialTests: XCTestCase {
         XCTAssertEqual(mismatches, 0, "\(mismatches) of \(cases.count) Authorization headers differ from botocore")
     }
 
+    func testPresignedSignaturesMatchBotocore() throws {
+        var rng = SplitMix64(seed: 0x9E5167)
+        var specs: [[String: Any]] = []
+        var ours: [String] = []
+        for _ in 0..<60 {
+            var generated = generate(&rng)
+            generated.service = "s3"
+            generated.request.headers = []
+            generated.request.body = Data()
+            generated.request.method = ["GET", "PUT"][rng.int(2)]
+            var seen = Set<String>()
+            generated.request.query = generated.request.query.filter { seen.insert($0.0).inserted && !$0.0.hasPrefix("X-Amz") }
+            let expires = [60, 900, 3600, 604_800][rng.int(4)]
+            let url = generated.url.components(separatedBy: "?")[0] + AWSClient.queryString(generated.request.query)
+            var spec: [String: Any] = [
+                "method": generated.request.method, "url": url, "headers": [[String]](), "bodyBase64": "", "service": "s3",
+                "region": generated.region, "accessKeyId": generated.credentials.accessKeyId,
+                "secretAccessKey": generated.credentials.secretAccessKey, "timestamp": SigV4Signer.amzDate(generated.date), "presignExpires": expires,
+            ]
+            if let token = generated.credentials.sessionToken { spec["sessionToken"] = token }
+            specs.append(spec)
+            let query = SigV4Signer(service: "s3", region: generated.region)
+                .presignedQuery(generated.request, credentials: generated.credentials, date: generated.date, expires: expires)
+            ours.append(query.last?.1 ?? "")
+        }
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("sigv4-presign-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: specs).write(to: input)
+        defer { try? FileManager.default.removeItem(at: input) }
+        let reference = try XCTUnwrap(JSONSerialization.jsonObject(with: try runPython(["scripts/aws-emulator/sigv4_reference.py", input.path])) as? [String])
+        XCTAssertEqual(ours, reference)
+    }
+
     // MARK: Generation
 
     let services = ["s3", "iam", "lambda", "cloudfront", "sts", "execute-api"]

@@ -41,6 +41,8 @@ class Fault:
         self.message = spec.get("message", "injected fault")
         self.remaining = int(spec.get("count", 1))
         self.retry_after = spec.get("retryAfter")
+        # Matching calls to let through before failing (fault at the Nth call of an operation).
+        self.skip = int(spec.get("skip", 0))
 
     def matches(self, service, operation):
         return (self.service in (None, "*", service)) and (self.operation in (None, "*", operation))
@@ -148,6 +150,9 @@ class Emulator:
     def _take_fault(self, service, operation):
         for fault in self.faults:
             if fault.remaining > 0 and fault.matches(service, operation):
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
                 fault.remaining -= 1
                 return fault
         return None
@@ -380,7 +385,7 @@ class Emulator:
         functions = {}
         for region, backend in list(lambda_backends[account].items()):
             for function in backend.list_functions():
-                versions = [v.version for v in backend.list_versions_by_function(function.function_name)]
+                versions = [str(v.version) for v in backend.list_versions_by_function(function.function_name)]
                 functions[function.function_name] = {
                     "region": region, "codeSha256": function.code_sha_256, "versions": versions,
                     "runtime": function.run_time, "memorySize": function.memory_size, "timeout": function.timeout,

@@ -3,7 +3,9 @@
 
 Input (argv[1]): a JSON list of {method, url, headers: [[name, value]...], bodyBase64,
 service, region, accessKeyId, secretAccessKey, sessionToken?, timestamp (YYYYmmddTHHMMSSZ)}.
-Output (stdout): a JSON list of Authorization header values, in the same order.
+With "presignExpires": N the request is presigned instead (S3SigV4QueryAuth) and
+the X-Amz-Signature query value is returned.
+Output (stdout): a JSON list of Authorization header (or presigned signature) values, in order.
 """
 
 import base64
@@ -12,7 +14,9 @@ import json
 import sys
 
 import botocore.auth
-from botocore.auth import S3SigV4Auth, SigV4Auth
+from urllib.parse import parse_qs, urlsplit
+
+from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
@@ -24,6 +28,9 @@ def sign(spec):
     for name, value in spec["headers"]:
         request.headers[name] = value  # HTTPHeaders appends: repeated names stay repeated
     credentials = Credentials(spec["accessKeyId"], spec["secretAccessKey"], spec.get("sessionToken"))
+    if spec.get("presignExpires"):
+        S3SigV4QueryAuth(credentials, spec["service"], spec["region"], expires=spec["presignExpires"]).add_auth(request)
+        return parse_qs(urlsplit(request.url).query)["X-Amz-Signature"][0]
     signer_type = S3SigV4Auth if spec["service"] == "s3" else SigV4Auth
     signer_type(credentials, spec["service"], spec["region"]).add_auth(request)
     return request.headers["Authorization"]

@@ -117,12 +117,12 @@ public struct CloudFrontClient: Sendable {
 
     public func createOriginAccessControl(name: String, description: String = "", originType: String = "s3",
                                           signingBehavior: String = "always", signingProtocol: String = "sigv4") async throws -> OriginAccessControl {
-        let body = XMLNode(name: "OriginAccessControlConfig", attributes: [.init(name: "xmlns", value: Self.namespace)], children: [
-            .element(XMLNode(name: "Name", text: name)),
-            .element(XMLNode(name: "Description", text: description)),
-            .element(XMLNode(name: "SigningProtocol", text: signingProtocol)),
-            .element(XMLNode(name: "SigningBehavior", text: signingBehavior)),
-            .element(XMLNode(name: "OriginAccessControlOriginType", text: originType)),
+        let body = XMLTreeNode(name: "OriginAccessControlConfig", attributes: [.init(name: "xmlns", value: Self.namespace)], children: [
+            .element(XMLTreeNode(name: "Name", text: name)),
+            .element(XMLTreeNode(name: "Description", text: description)),
+            .element(XMLTreeNode(name: "SigningProtocol", text: signingProtocol)),
+            .element(XMLTreeNode(name: "SigningBehavior", text: signingBehavior)),
+            .element(XMLTreeNode(name: "OriginAccessControlOriginType", text: originType)),
         ]).xmlData()
         let response = try await send("CreateOriginAccessControl", resource: "origin access control \(name)", method: .POST,
                                       path: "\(Self.base)/origin-access-control", body: body, mutating: true)
@@ -161,12 +161,12 @@ public struct CloudFrontClient: Sendable {
     // MARK: Invalidations
 
     public func createInvalidation(distributionId: String, paths: [String], callerReference: String = UUID().uuidString) async throws -> Invalidation {
-        let body = XMLNode(name: "InvalidationBatch", attributes: [.init(name: "xmlns", value: Self.namespace)], children: [
-            .element(XMLNode(name: "Paths", children: [
-                .element(XMLNode(name: "Quantity", text: String(paths.count))),
-                .element(XMLNode(name: "Items", children: paths.map { .element(XMLNode(name: "Path", text: $0)) })),
+        let body = XMLTreeNode(name: "InvalidationBatch", attributes: [.init(name: "xmlns", value: Self.namespace)], children: [
+            .element(XMLTreeNode(name: "Paths", children: [
+                .element(XMLTreeNode(name: "Quantity", text: String(paths.count))),
+                .element(XMLTreeNode(name: "Items", children: paths.map { .element(XMLTreeNode(name: "Path", text: $0)) })),
             ])),
-            .element(XMLNode(name: "CallerReference", text: callerReference)),
+            .element(XMLTreeNode(name: "CallerReference", text: callerReference)),
         ]).xmlData()
         let response = try await send("CreateInvalidation", resource: "distribution \(distributionId)", method: .POST,
                                       path: "\(Self.base)/distribution/\(URIEncoding.encode(distributionId))/invalidation", body: body, mutating: true)
@@ -189,9 +189,9 @@ public struct CloudFrontClient: Sendable {
                                                     encodedPath: path, headers: headers, body: body, isMutating: mutating))
     }
 
-    private func root(_ data: Data, operation: String) throws -> XMLNode {
+    private func root(_ data: Data, operation: String) throws -> XMLTreeNode {
         do {
-            return try XMLNode(parsing: data)
+            return try XMLTreeNode(parsing: data)
         } catch {
             throw AWSError.decoding(service: .cloudFront, operation: operation, field: "(document)", detail: "\(error)")
         }

@@ -32,9 +32,9 @@ public struct DistributionConfig: Sendable, Equatable {
     public static let namespace = "http://cloudfront.amazonaws.com/doc/2020-05-31/"
 
     /// The `<DistributionConfig>` element.
-    public private(set) var xml: XMLNode
+    public private(set) var xml: XMLTreeNode
 
-    public init(xml: XMLNode) throws {
+    public init(xml: XMLTreeNode) throws {
         guard xml.name == "DistributionConfig" else {
             throw AWSError.decoding(service: .cloudFront, operation: "DistributionConfig", field: xml.name, detail: "expected a <DistributionConfig> element")
         }
@@ -46,7 +46,7 @@ public struct DistributionConfig: Sendable, Equatable {
     }
 
     public init(xmlData: Data) throws {
-        try self.init(xml: XMLNode(parsing: xmlData))
+        try self.init(xml: XMLTreeNode(parsing: xmlData))
     }
 
     /// The document to send in CreateDistribution / UpdateDistribution.
@@ -92,17 +92,17 @@ public struct DistributionConfig: Sendable, Equatable {
 
     /// Replaces the associations of one behavior, leaving every other element untouched.
     public mutating func setLambdaFunctionAssociations(_ associations: [LambdaFunctionAssociation], pathPattern: String? = nil) throws {
-        var items: [XMLNode.Child] = [.element(XMLNode(name: "Quantity", text: String(associations.count)))]
+        var items: [XMLTreeNode.Child] = [.element(XMLTreeNode(name: "Quantity", text: String(associations.count)))]
         if !associations.isEmpty {
-            items.append(.element(XMLNode(name: "Items", children: associations.map { association in
-                .element(XMLNode(name: "LambdaFunctionAssociation", children: [
-                    .element(XMLNode(name: "LambdaFunctionARN", text: association.lambdaFunctionARN)),
-                    .element(XMLNode(name: "EventType", text: association.eventType.rawValue)),
-                    .element(XMLNode(name: "IncludeBody", text: association.includeBody ? "true" : "false")),
+            items.append(.element(XMLTreeNode(name: "Items", children: associations.map { association in
+                .element(XMLTreeNode(name: "LambdaFunctionAssociation", children: [
+                    .element(XMLTreeNode(name: "LambdaFunctionARN", text: association.lambdaFunctionARN)),
+                    .element(XMLTreeNode(name: "EventType", text: association.eventType.rawValue)),
+                    .element(XMLTreeNode(name: "IncludeBody", text: association.includeBody ? "true" : "false")),
                 ]))
             })))
         }
-        let element = XMLNode(name: "LambdaFunctionAssociations", children: items)
+        let element = XMLTreeNode(name: "LambdaFunctionAssociations", children: items)
         // Schema order of a cache behavior: the associations come before these.
         let after = ["FunctionAssociations", "FieldLevelEncryptionId", "RealtimeLogConfigArn", "CachePolicyId", "OriginRequestPolicyId",
                      "ResponseHeadersPolicyId", "GrpcConfig", "ForwardedValues", "MinTTL", "DefaultTTL", "MaxTTL"]
@@ -128,12 +128,12 @@ public struct DistributionConfig: Sendable, Equatable {
         }
     }
 
-    private func behavior(pathPattern: String?) -> XMLNode? {
+    private func behavior(pathPattern: String?) -> XMLTreeNode? {
         guard let pathPattern else { return xml.child("DefaultCacheBehavior") }
         return xml.child(path: ["CacheBehaviors", "Items"])?.elements.first { $0.optionalText("PathPattern") == pathPattern }
     }
 
-    private mutating func modifyBehavior(pathPattern: String?, _ body: (inout XMLNode) -> Void) throws {
+    private mutating func modifyBehavior(pathPattern: String?, _ body: (inout XMLTreeNode) -> Void) throws {
         guard let pathPattern else {
             guard xml.modifyChild("DefaultCacheBehavior", body) else {
                 throw AWSError.invalidRequest(service: .cloudFront, operation: "UpdateDistribution", reason: "the distribution config has no DefaultCacheBehavior")
@@ -168,18 +168,18 @@ extension DistributionConfig {
         originAccessControlId: String?, defaultRootObject: String? = "index.html", priceClass: String = "PriceClass_100",
         enabled: Bool = true, associations: [LambdaFunctionAssociation] = []
     ) throws -> DistributionConfig {
-        func t(_ name: String, _ value: String) -> XMLNode.Child { .element(XMLNode(name: name, text: value)) }
-        func e(_ name: String, _ children: [XMLNode.Child]) -> XMLNode.Child { .element(XMLNode(name: name, children: children)) }
+        func t(_ name: String, _ value: String) -> XMLTreeNode.Child { .element(XMLTreeNode(name: name, text: value)) }
+        func e(_ name: String, _ children: [XMLTreeNode.Child]) -> XMLTreeNode.Child { .element(XMLTreeNode(name: name, children: children)) }
         let originId = originId ?? "s3-\(bucketDomainName)"
-        var origin: [XMLNode.Child] = [
+        var origin: [XMLTreeNode.Child] = [
             t("Id", originId), t("DomainName", bucketDomainName), t("OriginPath", ""),
             e("CustomHeaders", [t("Quantity", "0")]),
             e("S3OriginConfig", [t("OriginAccessIdentity", "")]),
             t("ConnectionAttempts", "3"), t("ConnectionTimeout", "10"),
         ]
         if let originAccessControlId { origin.append(t("OriginAccessControlId", originAccessControlId)) }
-        let methods: [XMLNode.Child] = [t("Quantity", "2"), e("Items", [t("Method", "HEAD"), t("Method", "GET")])]
-        var children: [XMLNode.Child] = [t("CallerReference", callerReference), e("Aliases", [t("Quantity", "0")])]
+        let methods: [XMLTreeNode.Child] = [t("Quantity", "2"), e("Items", [t("Method", "HEAD"), t("Method", "GET")])]
+        var children: [XMLTreeNode.Child] = [t("CallerReference", callerReference), e("Aliases", [t("Quantity", "0")])]
         if let defaultRootObject { children.append(t("DefaultRootObject", defaultRootObject)) }
         children += [
             e("Origins", [t("Quantity", "1"), e("Items", [e("Origin", origin)])]),
@@ -205,7 +205,7 @@ extension DistributionConfig {
             t("HttpVersion", "http2"),
             t("IsIPV6Enabled", "true"),
         ]
-        var config = try DistributionConfig(xml: XMLNode(name: "DistributionConfig", attributes: [.init(name: "xmlns", value: namespace)], children: children))
+        var config = try DistributionConfig(xml: XMLTreeNode(name: "DistributionConfig", attributes: [.init(name: "xmlns", value: namespace)], children: children))
         if !associations.isEmpty { try config.setLambdaFunctionAssociations(associations) }
         return config
     }

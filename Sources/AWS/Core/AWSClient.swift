@@ -7,12 +7,23 @@ import NIOHTTP1
 /// The shared transport: signs, sends, retries and turns error answers into `AWSError`.
 ///
 /// Service clients (`s3`, `iam`, `lambda`, `cloudFront`, `sts`) are cheap views over it.
-/// It uses `HTTPClient.shared` unless given a client, so there is nothing to shut down.
+/// It uses a process-wide HTTP client unless given one, so there is nothing to shut down.
 public final class AWSClient: Sendable {
     public let configuration: AWSConfiguration
     let httpClient: HTTPClient
 
-    public init(configuration: AWSConfiguration, httpClient: HTTPClient = .shared) {
+    /// Shared by every `AWSClient` that is not given its own: never follows redirects
+    /// (a redirected request would carry a signature for the wrong host), gives up
+    /// connecting after 10 s instead of at the request deadline, and is never shut down.
+    public static let sharedHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout.connect = .seconds(10)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    public init(configuration: AWSConfiguration, httpClient: HTTPClient = AWSClient.sharedHTTPClient) {
         self.configuration = configuration
         self.httpClient = httpClient
     }

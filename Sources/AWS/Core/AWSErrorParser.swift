@@ -27,7 +27,7 @@ enum AWSErrorParser {
                 message = (object["message"] ?? object["Message"]) as? String
                 if code == nil { code = (object["__type"] as? String ?? object["code"] as? String)?.split(separator: "#").last.map(String.init) }
             }
-        } else if !response.body.isEmpty, let root = try? XMLNode(parsing: response.body) {
+        } else if !response.body.isEmpty, let root = try? XMLTreeNode(parsing: response.body) {
             code = root.descendant("Code")?.text ?? (root.name == "Code" ? root.text : nil)
             message = root.descendant("Message")?.text
             requestId = requestId ?? root.descendant("RequestId")?.text

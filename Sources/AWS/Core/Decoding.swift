@@ -68,7 +68,7 @@ public enum AWSTimestamp {
     }
 }
 
-extension XMLNode {
+extension XMLTreeNode {
     /// The text of a required child, or an `AWSError.decoding` naming it.
     func requiredText(_ name: String, service: AWSService, operation: String, context: String? = nil) throws -> String {
         guard let node = child(name) else {

@@ -19,8 +19,8 @@ public struct S3Client: Sendable {
         var body = Data()
         let region = client.configuration.region
         if region != "us-east-1" {
-            body = XMLNode(name: "CreateBucketConfiguration", attributes: [.init(name: "xmlns", value: Self.namespace)], children: [
-                .element(XMLNode(name: "LocationConstraint", text: region)),
+            body = XMLTreeNode(name: "CreateBucketConfiguration", attributes: [.init(name: "xmlns", value: Self.namespace)], children: [
+                .element(XMLTreeNode(name: "LocationConstraint", text: region)),
             ]).xmlData()
         }
         _ = try await client.send(request("CreateBucket", bucket: bucket, method: .PUT, body: body, mutating: true))
@@ -115,9 +115,9 @@ public struct S3Client: Sendable {
         while start < keys.count {
             let batch = keys[start..<min(start + 1000, keys.count)]
             start += batch.count
-            let document = XMLNode(name: "Delete", attributes: [.init(name: "xmlns", value: Self.namespace)], children:
-                [.element(XMLNode(name: "Quiet", text: "false"))] + batch.map { key in
-                    .element(XMLNode(name: "Object", children: [.element(XMLNode(name: "Key", text: key))]))
+            let document = XMLTreeNode(name: "Delete", attributes: [.init(name: "xmlns", value: Self.namespace)], children:
+                [.element(XMLTreeNode(name: "Quiet", text: "false"))] + batch.map { key in
+                    .element(XMLTreeNode(name: "Object", children: [.element(XMLTreeNode(name: "Key", text: key))]))
                 })
             let body = document.xmlData()
             let headers = [("Content-MD5", Data(Insecure.MD5.hash(data: body)).base64EncodedString()), ("Content-Type", "application/xml")]
@@ -201,8 +201,8 @@ public struct S3Client: Sendable {
     }
 
     public func putPublicAccessBlock(bucket: String, configuration: S3PublicAccessBlock = .blockAll) async throws {
-        func flag(_ name: String, _ value: Bool) -> XMLNode.Child { .element(XMLNode(name: name, text: value ? "true" : "false")) }
-        let body = XMLNode(name: "PublicAccessBlockConfiguration", attributes: [.init(name: "xmlns", value: Self.namespace)], children: [
+        func flag(_ name: String, _ value: Bool) -> XMLTreeNode.Child { .element(XMLTreeNode(name: name, text: value ? "true" : "false")) }
+        let body = XMLTreeNode(name: "PublicAccessBlockConfiguration", attributes: [.init(name: "xmlns", value: Self.namespace)], children: [
             flag("BlockPublicAcls", configuration.blockPublicAcls),
             flag("IgnorePublicAcls", configuration.ignorePublicAcls),
             flag("BlockPublicPolicy", configuration.blockPublicPolicy),
@@ -268,9 +268,9 @@ public struct S3Client: Sendable {
         return headers
     }
 
-    func parseXML(_ response: AWSHTTPResponse, _ operation: String) throws -> XMLNode {
+    func parseXML(_ response: AWSHTTPResponse, _ operation: String) throws -> XMLTreeNode {
         do {
-            return try XMLNode(parsing: response.body)
+            return try XMLTreeNode(parsing: response.body)
         } catch {
             throw AWSError.decoding(service: .s3, operation: operation, field: "(document)", detail: "\(error)")
         }

@@ -27,10 +27,10 @@ extension S3Client {
                 offset = end
                 number += 1
             }
-            let document = XMLNode(name: "CompleteMultipartUpload", attributes: [.init(name: "xmlns", value: Self.namespace)], children: parts.map { number, eTag in
-                .element(XMLNode(name: "Part", children: [
-                    .element(XMLNode(name: "ETag", text: eTag)),
-                    .element(XMLNode(name: "PartNumber", text: String(number))),
+            let document = XMLTreeNode(name: "CompleteMultipartUpload", attributes: [.init(name: "xmlns", value: Self.namespace)], children: parts.map { number, eTag in
+                .element(XMLTreeNode(name: "Part", children: [
+                    .element(XMLTreeNode(name: "ETag", text: eTag)),
+                    .element(XMLTreeNode(name: "PartNumber", text: String(number))),
                 ]))
             })
             let response = try await client.send(request("CompleteMultipartUpload", bucket: bucket, key: key, method: .POST,

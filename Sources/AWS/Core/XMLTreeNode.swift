@@ -6,9 +6,9 @@ import FoundationXML
 /// A minimal, lossless-enough XML element tree: names, attributes (in order), child
 /// elements and text. Used where ldedge must edit a document it only partly
 /// understands (a CloudFront `DistributionConfig`) and send the rest back unchanged.
-public struct XMLNode: Sendable, Equatable {
+public struct XMLTreeNode: Sendable, Equatable {
     public enum Child: Sendable, Equatable {
-        case element(XMLNode)
+        case element(XMLTreeNode)
         case text(String)
     }
 
@@ -55,24 +55,24 @@ public struct XMLNode: Sendable, Equatable {
     }
 
     /// Direct child elements.
-    public var elements: [XMLNode] {
+    public var elements: [XMLTreeNode] {
         children.compactMap { if case let .element(e) = $0 { return e } else { return nil } }
     }
 
     /// The first direct child element named `name`.
-    public func child(_ name: String) -> XMLNode? {
+    public func child(_ name: String) -> XMLTreeNode? {
         elements.first { $0.name == name }
     }
 
     /// Follows a path of child names (`["DefaultCacheBehavior", "TargetOriginId"]`).
-    public func child(path: [String]) -> XMLNode? {
-        var node: XMLNode? = self
+    public func child(path: [String]) -> XMLTreeNode? {
+        var node: XMLTreeNode? = self
         for name in path { node = node?.child(name) }
         return node
     }
 
     /// The first descendant element named `name` (depth first).
-    public func descendant(_ name: String) -> XMLNode? {
+    public func descendant(_ name: String) -> XMLTreeNode? {
         for element in elements {
             if element.name == name { return element }
             if let found = element.descendant(name) { return found }
@@ -86,7 +86,7 @@ public struct XMLNode: Sendable, Equatable {
 
     /// Replaces the first child named `element.name`, or inserts it before the first
     /// child whose name is in `before` (schema order), or appends it.
-    public mutating func setChild(_ element: XMLNode, insertBefore before: [String] = []) {
+    public mutating func setChild(_ element: XMLTreeNode, insertBefore before: [String] = []) {
         if let index = children.firstIndex(where: { if case let .element(e) = $0 { return e.name == element.name } else { return false } }) {
             children[index] = .element(element)
             return
@@ -100,12 +100,12 @@ public struct XMLNode: Sendable, Equatable {
 
     /// Sets the text of the child `name` (creating it if absent).
     public mutating func setChildText(_ name: String, _ text: String, insertBefore before: [String] = []) {
-        setChild(XMLNode(name: name, text: text), insertBefore: before)
+        setChild(XMLTreeNode(name: name, text: text), insertBefore: before)
     }
 
     /// Applies `body` to the first child named `name`; returns false when there is none.
     @discardableResult
-    public mutating func modifyChild(_ name: String, _ body: (inout XMLNode) throws -> Void) rethrows -> Bool {
+    public mutating func modifyChild(_ name: String, _ body: (inout XMLTreeNode) throws -> Void) rethrows -> Bool {
         for index in children.indices {
             if case var .element(e) = children[index], e.name == name {
                 try body(&e)
@@ -169,14 +169,14 @@ public struct XMLTreeError: Error, CustomStringConvertible, Sendable {
 }
 
 private final class TreeBuilder: NSObject, XMLParserDelegate {
-    var stack: [XMLNode] = []
-    var root: XMLNode?
+    var stack: [XMLTreeNode] = []
+    var root: XMLTreeNode?
     var failure: String?
 
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
         // XMLParser gives attributes as a dictionary; sort for a stable order.
-        let attrs = attributes.sorted { $0.key < $1.key }.map { XMLNode.Attribute(name: $0.key, value: $0.value) }
-        stack.append(XMLNode(name: qualifiedName ?? elementName, attributes: attrs))
+        let attrs = attributes.sorted { $0.key < $1.key }.map { XMLTreeNode.Attribute(name: $0.key, value: $0.value) }
+        stack.append(XMLTreeNode(name: qualifiedName ?? elementName, attributes: attrs))
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {

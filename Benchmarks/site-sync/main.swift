@@ -1,0 +1,45 @@
+// Syncs a folder to S3 with the upload-site step, driven by the engine exactly as `ldedge deploy`
+// does (plan with MD5/ETag comparison, journaled apply), and prints the wall time of each run.
+// Benchmarks/site-sync/run.sh runs it next to `aws s3 sync` against the same emulator.
+//
+// usage: site-sync-bench FOLDER BUCKET STATE_DIR [RUNS]   (AWS_* variables point at the emulator)
+
+import Foundation
+import LDEdgeCore
+import UploadSiteStep
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 4 else {
+    FileHandle.standardError.write(Data("usage: site-sync-bench FOLDER BUCKET STATE_DIR [RUNS]\n".utf8))
+    exit(2)
+}
+let folder = URL(fileURLWithPath: arguments[1]).standardizedFileURL
+let bucket = arguments[2]
+let stateRoot = URL(fileURLWithPath: arguments[3])
+let runs = arguments.count > 4 ? Int(arguments[4]) ?? 2 : 2
+
+let workflowFile = stateRoot.appendingPathComponent("site-sync.yaml")
+try FileManager.default.createDirectory(at: stateRoot, withIntermediateDirectories: true)
+try Data("""
+    name: site-sync
+    steps:
+      - id: site
+        uses: upload-site
+        with:
+          source: \(folder.path)
+          bucket: \(bucket)
+          delete: true
+
+    """.utf8).write(to: workflowFile)
+
+let registry = StepRegistry([StepKind(UploadSiteStep.self)])
+let environment = ProcessInfo.processInfo.environment
+let engine = Engine(registry: registry, options: EngineOptions(stateRoot: stateRoot.appendingPathComponent(".ldedge"), environment: environment))
+for run in 1...runs {
+    let start = Date()
+    let workflow = try WorkflowLoader(registry: registry, environment: environment).load(path: workflowFile.path)
+    let report = try await engine.deploy(workflow)
+    let seconds = Date().timeIntervalSince(start)
+    let outputs = report.outputs["site"] ?? [:]
+    print("RUN \(run) \(String(format: "%.3f", seconds)) uploaded=\(outputs["uploaded"] ?? "?") unchanged=\(outputs["unchanged"] ?? "?")")
+}

@@ -1,0 +1,21 @@
+import AWS
+import Foundation
+import LDEdgeCore
+
+extension StepContext {
+    /// One AWS client per run, configured from `aws:` settings and the environment like the AWS CLI.
+    func awsClient(region: String? = nil) throws -> AWSClient {
+        let region = region ?? settings.aws?.region
+        return try shared("aws-\(region ?? "default")") {
+            var environment = self.environment
+            if let endpoint = settings.aws?.endpoint { environment["AWS_ENDPOINT_URL"] = endpoint }
+            let configuration = try AWSConfiguration.fromEnvironment(environment, profile: settings.aws?.profile, region: region)
+            return AWSClient(configuration: configuration)
+        }
+    }
+}
+
+extension Error {
+    var awsCode: String? { (self as? AWSError)?.code }
+    var isAWSNotFound: Bool { (self as? AWSError)?.isNotFound ?? false }
+}

@@ -1,0 +1,175 @@
+import AWS
+import Foundation
+import LDEdgeCore
+
+/// The association ldedge changed, as it was before ldedge first touched it.
+struct AssociationMemory: Codable, Sendable {
+    var distribution: String
+    var pathPattern: String?
+    var eventType: String
+    var original: String?
+}
+
+struct AssociationUndo: Codable, Sendable {
+    var distribution: String
+    var pathPattern: String?
+    var eventType: String
+    var previous: String?
+    var arn: String
+}
+
+struct VersionsUndo: Codable, Sendable {
+    var function: String
+    /// Versions that existed before the publish; any other is this run's.
+    var keep: [String]
+}
+
+struct ConfigurationUndo: Codable, Sendable {
+    var function: String
+    var runtime: String?
+    var handler: String?
+    var memory: Int?
+    var timeout: Int?
+    var role: String?
+}
+
+struct CodeUndo: Codable, Sendable {
+    var function: String
+    var codeSha256: String?
+}
+
+extension AttachTriggerStep {
+    public func apply(_ plan: StepPlan, _ context: StepContext) async throws -> [String: String] {
+        let data = try plan.data.decode(TriggerPlan.self)
+        let client = try clients(context)
+        let lambda = client.lambda
+        let name = input.functionName
+        let zipURL = context.resolvePath(input.zip)
+
+        // Role.
+        var roleArn = data.roleArn ?? input.role ?? ""
+        if data.createRole {
+            let roleName = roleName(context)
+            let role = try await context.perform("create role \(roleName)", undo: UndoRecord("delete-role", resource: roleName)) {
+                try await client.iam.createRole(name: roleName, assumeRolePolicyDocument: EdgeLimits.trustPolicy,
+                                                description: "Lambda@Edge execution role of ldedge workflow \(context.workflowName)")
+            }
+            try context.own(Resource(type: "role", id: roleName, attributes: ["arn": role.arn]))
+            try await context.perform("attach AWSLambdaBasicExecutionRole to role \(roleName)",
+                                      undo: UndoRecord("detach-role-policy", resource: roleName, data: .string(EdgeLimits.basicExecutionPolicy))) {
+                try await client.iam.attachRolePolicy(roleName: roleName, policyArn: EdgeLimits.basicExecutionPolicy)
+            }
+            roleArn = role.arn
+        }
+
+        // Function code and settings.
+        guard let zip = FileManager.default.contents(atPath: zipURL.path) else { throw AttachTriggerError.zipMissing(zipURL.path) }
+        let sha = ContentDigest.lambdaCodeSha256(zip)
+        var function: LambdaFunctionConfiguration
+        if !data.functionExists {
+            let request = LambdaCreateFunctionRequest(
+                functionName: name, runtime: runtime, role: roleArn, handler: handler, zipFile: zip,
+                description: "Lambda@Edge \(eventType.rawValue) handler of ldedge workflow \(context.workflowName)", timeout: timeout, memorySize: memory)
+            function = try await context.perform("create function \(name) in us-east-1", undo: UndoRecord("delete-function", resource: name)) {
+                try await createFunctionWaitingForRole(request, lambda, context)
+            }
+            try context.own(Resource(type: "function", id: name, attributes: ["arn": function.functionArn]))
+            function = try await lambda.waitUntilActive(name: name, pollInterval: min(pollInterval, 1))
+        } else {
+            function = try await lambda.getFunctionConfiguration(name: name)
+            if !context.ownedResources.contains(where: { $0.type == "function" && $0.id == name }) {
+                try context.own(Resource(type: "function", id: name, attributes: ["arn": function.functionArn], adopted: true))
+            }
+            if data.updateConfig {
+                let undo = ConfigurationUndo(function: name, runtime: function.runtime, handler: function.handler, memory: function.memorySize,
+                                             timeout: function.timeout, role: function.role)
+                let update = LambdaFunctionConfigurationUpdate(runtime: runtime, role: roleArn.isEmpty ? nil : roleArn, handler: handler, timeout: timeout, memorySize: memory)
+                try await context.perform("update configuration of function \(name)",
+                                          undo: UndoRecord("restore-function-configuration", resource: name, data: try JSONValue(encoding: undo))) {
+                    try await lambda.updateFunctionConfiguration(name: name, update)
+                }
+                function = try await lambda.waitUntilUpdated(name: name, pollInterval: min(pollInterval, 1))
+            }
+            if data.updateCode && function.codeSha256 != sha {
+                try await context.perform("update code of function \(name) to \(sha)",
+                                          undo: UndoRecord("restore-function-code", resource: name, data: try JSONValue(encoding: CodeUndo(function: name, codeSha256: function.codeSha256)))) {
+                    try await lambda.updateFunctionCode(name: name, zipFile: zip)
+                }
+                function = try await lambda.waitUntilUpdated(name: name, pollInterval: min(pollInterval, 1))
+            }
+        }
+        try keepCode(zip, sha: sha, context)
+
+        // Version.
+        var version = data.version ?? ""
+        if data.publish || data.version == nil {
+            let before = try await lambda.listVersionsByFunction(name: name).compactMap(\.version).filter { $0 != "$LATEST" }
+            let undo = UndoRecord("delete-versions", resource: name, data: try JSONValue(encoding: VersionsUndo(function: name, keep: before)))
+            let published = try await context.perform("publish a version of function \(name)", undo: undo) {
+                try await lambda.publishVersion(name: name, codeSha256: sha)
+            }
+            version = published.version ?? ""
+            _ = try await lambda.waitUntilActive(name: name, qualifier: version, pollInterval: min(pollInterval, 1))
+        }
+        let versionArn = "\(function.functionArn):\(version)"
+
+        // Association.
+        let current = try await client.cloudFront.getDistributionConfig(id: input.distribution).config
+        let previous = current.lambdaFunctionAssociations(pathPattern: input.pathPattern).first { $0.eventType == eventType }?.lambdaFunctionARN
+        if previous != versionArn {
+            if context.recall("association", as: AssociationMemory.self) == nil {
+                try context.remember("association", AssociationMemory(distribution: input.distribution, pathPattern: input.pathPattern,
+                                                                      eventType: eventType.rawValue, original: previous))
+            }
+            let undo = AssociationUndo(distribution: input.distribution, pathPattern: input.pathPattern, eventType: eventType.rawValue,
+                                       previous: previous, arn: versionArn)
+            try await context.perform("point \(eventType.rawValue) of distribution \(input.distribution) at \(name):\(version)",
+                                      undo: UndoRecord("restore-association", resource: input.distribution, data: try JSONValue(encoding: undo))) {
+                try await client.cloudFront.updateDistribution(id: input.distribution) { config in
+                    try config.setLambdaFunctionAssociation(versionArn, eventType: eventType, includeBody: input.includeBody ?? false, pathPattern: input.pathPattern)
+                }
+            }
+            let key = "\(input.distribution)/\(input.pathPattern ?? "default")/\(eventType.rawValue)"
+            if !context.ownedResources.contains(where: { $0.type == "association" && $0.id == key }) {
+                try context.own(Resource(type: "association", id: key, attributes: ["distribution": input.distribution]))
+            }
+            if context.options["no-wait"] == nil {
+                try await waitDeployed(input.distribution, context)
+            }
+        }
+        return ["functionArn": function.functionArn, "version": version, "versionArn": versionArn, "roleArn": function.role ?? roleArn]
+    }
+
+    /// CreateFunction, retried while a new role is not yet assumable (IAM is eventually consistent).
+    func createFunctionWaitingForRole(_ request: LambdaCreateFunctionRequest, _ lambda: LambdaClient, _ context: StepContext) async throws -> LambdaFunctionConfiguration {
+        let deadline = Date().addingTimeInterval(60)
+        while true {
+            do {
+                return try await lambda.createFunction(request)
+            } catch let error as AWSError where error.code == "InvalidParameterValueException"
+                        && (error.serviceError?.message.contains("cannot be assumed") ?? false) && Date() < deadline {
+                context.progress("waiting for role \(request.role) to become usable by Lambda")
+                try await Task.sleep(nanoseconds: 3_000_000_000)
+            }
+        }
+    }
+
+    /// Keeps the deployed package so a later rollback can put this code back.
+    func keepCode(_ zip: Data, sha: String, _ context: StepContext) throws {
+        let folder = context.workDirectory.appendingPathComponent("code")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent(Self.codeFileName(sha))
+        if !FileManager.default.fileExists(atPath: file.path) { try zip.write(to: file, options: .atomic) }
+    }
+
+    static func codeFileName(_ sha: String) -> String {
+        sha.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-") + ".zip"
+    }
+
+    func waitDeployed(_ distribution: String, _ context: StepContext) async throws {
+        let cloudFront = try clients(context).cloudFront
+        _ = try await cloudFront.waitUntilDeployed(id: distribution, timeout: waitTimeout, pollInterval: pollInterval) { waited, status in
+            context.progress("distribution \(distribution): \(status), \(Int(waited)) s")
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import AWS
+import Foundation
+import LDEdgeCore
+
+/// An object as it was before ldedge overwrote or deleted it, kept in the step's work folder.
+struct KeptObject: Codable, Hashable, Sendable {
+    var key: String
+    /// File name of the kept bytes in the backup folder (their MD5: identical contents are stored once).
+    var backup: String
+    var contentType: String?
+    var cacheControl: String?
+}
+
+/// How to undo one batch of object changes.
+struct ObjectsUndo: Codable, Sendable {
+    var bucket: String
+    /// Keys that did not exist before the change: deleted on undo.
+    var created: [String]
+    /// Keys that existed: put back from their kept copy on undo.
+    var restore: [KeptObject]
+}
+
+/// What the workflow changed in a bucket it did not create, across runs, for teardown.
+struct SiteMemory: Codable, Sendable {
+    /// Keys ldedge created (they did not exist before the first run touched them).
+    var created: Set<String> = []
+    /// The content of keys ldedge overwrote or deleted, as it was before ldedge touched them.
+    var originals: [String: KeptObject] = [:]
+
+    mutating func record(created keys: [String], replaced kept: [KeptObject]) {
+        for key in keys where originals[key] == nil { created.insert(key) }
+        for object in kept where !created.contains(object.key) && originals[object.key] == nil { originals[object.key] = object }
+    }
+
+    mutating func record(deleted keys: [String], kept: [KeptObject]) {
+        let byKey = Dictionary(kept.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        for key in keys {
+            if created.contains(key) {
+                created.remove(key)
+            } else if originals[key] == nil, let object = byKey[key] {
+                originals[key] = object
+            }
+        }
+    }
+}
+
+/// Local copies of objects, written before they are overwritten or deleted.
+struct BackupStore {
+    let folder: URL
+
+    init(_ folder: URL) { self.folder = folder }
+
+    func keep(_ keys: [String], bucket: String, s3: S3Client) async throws -> [KeptObject] {
+        guard !keys.isEmpty else { return [] }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let collected = KeptCollector()
+        let folder = self.folder
+        try await forEachConcurrently(keys, limit: 16) { key in
+            let (body, metadata) = try await s3.getObject(bucket: bucket, key: key)
+            let name = ContentDigest.md5Hex(body)
+            let file = folder.appendingPathComponent(name)
+            if !FileManager.default.fileExists(atPath: file.path) {
+                try body.write(to: file, options: .atomic)
+            }
+            collected.add(KeptObject(key: key, backup: name, contentType: metadata.contentType, cacheControl: metadata.cacheControl))
+        }
+        return collected.objects.sorted { $0.key < $1.key }
+    }
+
+    func restore(_ objects: [KeptObject], bucket: String, s3: S3Client) async throws {
+        let folder = self.folder
+        try await forEachConcurrently(objects, limit: 16) { object in
+            let file = folder.appendingPathComponent(object.backup)
+            guard let body = FileManager.default.contents(atPath: file.path) else {
+                throw UploadSiteError.backupMissing(key: object.key, path: file.path)
+            }
+            let options = S3PutObjectOptions(contentType: object.contentType, cacheControl: object.cacheControl)
+            try await s3.putObject(bucket: bucket, key: object.key, body: body, options: options)
+        }
+    }
+
+    func removeAll() {
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
+
+private final class KeptCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var kept: [KeptObject] = []
+
+    func add(_ object: KeptObject) {
+        lock.lock()
+        kept.append(object)
+        lock.unlock()
+    }
+
+    var objects: [KeptObject] {
+        lock.lock()
+        defer { lock.unlock() }
+        return kept
+    }
+}

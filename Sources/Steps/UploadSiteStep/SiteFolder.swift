@@ -1,0 +1,105 @@
+import AWS
+import Foundation
+
+/// One local file of the site, as it will be stored.
+struct SiteFile: Codable, Hashable, Sendable {
+    /// Path relative to the site folder, with "/" separators.
+    var path: String
+    var md5: String
+    var size: Int
+    var contentType: String
+}
+
+/// Why a site folder cannot be uploaded.
+public enum SiteFolderError: Error, CustomStringConvertible, Equatable {
+    case missing(String)
+    case notAFolder(String)
+    case escapes(path: String, target: String)
+    case unreadable(String, String)
+
+    public var description: String {
+        switch self {
+        case .missing(let path):
+            return "the site folder \(path) does not exist; check 'source' (relative paths start at the workflow file's folder)"
+        case .notAFolder(let path):
+            return "the site source \(path) is a file, not a folder; point 'source' at the folder holding index.html"
+        case .escapes(let path, let target):
+            return "\(path) is a symbolic link to \(target), outside the site folder; ldedge uploads only files inside the folder: replace the link with the file"
+        case .unreadable(let path, let reason):
+            return "cannot read \(path): \(reason)"
+        }
+    }
+}
+
+/// Reads a site folder: every regular file except `.git`, `.env*` and links leaving the folder.
+enum SiteFolder {
+    /// Names never uploaded: version control data and environment files (secrets).
+    static func isExcluded(_ name: String) -> Bool {
+        name == ".git" || name.hasPrefix(".env") || name == ".DS_Store"
+    }
+
+    static func scan(_ root: URL) throws -> [SiteFile] {
+        let fileManager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fileManager.fileExists(atPath: root.path, isDirectory: &isDirectory) else { throw SiteFolderError.missing(root.path) }
+        guard isDirectory.boolValue else { throw SiteFolderError.notAFolder(root.path) }
+        let realRoot = root.resolvingSymlinksInPath().standardizedFileURL.path
+        var files: [SiteFile] = []
+        try walk(root, relative: "", realRoot: realRoot, into: &files)
+        return files.sorted { $0.path < $1.path }
+    }
+
+    private static func walk(_ folder: URL, relative: String, realRoot: String, into files: inout [SiteFile]) throws {
+        let fileManager = FileManager.default
+        let names: [String]
+        do {
+            names = try fileManager.contentsOfDirectory(atPath: folder.path).sorted()
+        } catch {
+            throw SiteFolderError.unreadable(folder.path, error.localizedDescription)
+        }
+        for name in names where !isExcluded(name) {
+            let url = folder.appendingPathComponent(name)
+            let path = relative.isEmpty ? name : "\(relative)/\(name)"
+            let attributes = try? fileManager.attributesOfItem(atPath: url.path)
+            var target = url
+            if attributes?[.type] as? FileAttributeType == .typeSymbolicLink {
+                target = url.resolvingSymlinksInPath().standardizedFileURL
+                let resolved = target.path
+                guard resolved == realRoot || resolved.hasPrefix(realRoot + "/") else {
+                    throw SiteFolderError.escapes(path: path, target: resolved)
+                }
+            }
+            var isDirectory: ObjCBool = false
+            guard fileManager.fileExists(atPath: target.path, isDirectory: &isDirectory) else { continue }
+            if isDirectory.boolValue {
+                // A link back into the folder would loop; only real folders are walked.
+                if target != url { continue }
+                try walk(url, relative: path, realRoot: realRoot, into: &files)
+                continue
+            }
+            guard let data = fileManager.contents(atPath: target.path) else { throw SiteFolderError.unreadable(url.path, "permission denied") }
+            files.append(SiteFile(path: path, md5: ContentDigest.md5Hex(data), size: data.count, contentType: ContentTypes.type(for: name)))
+        }
+    }
+}
+
+/// Content-Type by file extension, for every common web file.
+enum ContentTypes {
+    static let byExtension: [String: String] = [
+        "html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8",
+        "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8", "mjs": "text/javascript; charset=utf-8",
+        "json": "application/json", "map": "application/json", "webmanifest": "application/manifest+json",
+        "xml": "application/xml", "txt": "text/plain; charset=utf-8", "md": "text/markdown; charset=utf-8",
+        "csv": "text/csv; charset=utf-8",
+        "svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
+        "webp": "image/webp", "avif": "image/avif", "ico": "image/x-icon", "bmp": "image/bmp",
+        "woff": "font/woff", "woff2": "font/woff2", "ttf": "font/ttf", "otf": "font/otf", "eot": "application/vnd.ms-fontobject",
+        "mp4": "video/mp4", "webm": "video/webm", "mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg",
+        "pdf": "application/pdf", "zip": "application/zip", "wasm": "application/wasm", "gz": "application/gzip",
+    ]
+
+    static func type(for name: String) -> String {
+        let ext = (name as NSString).pathExtension.lowercased()
+        return byExtension[ext] ?? "application/octet-stream"
+    }
+}
