@@ -221,7 +221,8 @@ public struct BuildHandlerStep: Step {
                 }
             }
         }
-        return StepPlan(changes: changes, findings: findings)
+        // The outputs are known before the build runs, so later steps can be planned in full.
+        return StepPlan(changes: changes, findings: findings, outputs: outputs(context))
     }
 
     public func apply(_ plan: StepPlan, _ context: StepContext) async throws -> [String: String] {
