@@ -150,7 +150,7 @@ let package = Package(
             path: "Tests/LDEdgeTestSupport",
             swiftSettings: settings
         ),
-        .testTarget(name: "LDEdgeCoreTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport"], swiftSettings: settings),
+        .testTarget(name: "LDEdgeCoreTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport"], exclude: ["Fixtures"], swiftSettings: settings),
         .testTarget(
             name: "StepsTests",
             dependencies: [

@@ -25,4 +25,12 @@ step deploy workflows/rebrand.yaml --yes
 step invoke workflows/rebrand.yaml --ips 1000
 step rollout workflows/rebrand.yaml --percent 100 --yes
 step invoke workflows/rebrand.yaml --ips 1000
-step teardown --yes
+# CloudFront keeps replicas of a Lambda@Edge function for a while after the association is
+# removed (hours on AWS, seconds here): teardown exits 3 and resumes where it stopped.
+until step teardown --yes; do
+    status=$?
+    [ "$status" -eq 3 ] || exit "$status"
+    echo "demo: waiting for CloudFront to release the function's replicas, then resuming teardown" >&2
+    sleep 2
+done
+step status

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(libgit2-dev libarchive-dev pkg-config zip unzip wrk)
+apt_packages=(libgit2-dev libarchive-dev pkg-config zip unzip wrk curl git)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

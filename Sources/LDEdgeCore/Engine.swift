@@ -52,7 +52,8 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
         case .teardownIncomplete(let failed, let pending):
             var parts: [String] = []
             if !pending.isEmpty {
-                parts.append("teardown is waiting on AWS for: " + pending.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ") + "; run 'ldedge teardown' again later, it resumes there")
+                let reasons = pending.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+                parts.append("teardown is waiting on AWS for: " + reasons + (reasons.contains("ldedge teardown") ? "" : "; run 'ldedge teardown' again later, it resumes there"))
             }
             if !failed.isEmpty {
                 parts.append("teardown failed for: " + failed.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ") + "; fix the cause and run 'ldedge teardown' again, it resumes there")
@@ -131,7 +132,7 @@ public final class Engine: @unchecked Sendable {
             guard let kind = registry[workflowStep.kind] else { throw EngineError.unknownKind(step: workflowStep.id, kind: workflowStep.kind) }
             var entry = StepPlanEntry(id: workflowStep.id, kind: workflowStep.kind)
             let resolved = workflowStep.input.resolvingStepOutputs(outputs, as: .object(kind.inputs))
-            let input = resolved ?? workflowStep.input
+            let input = resolved ?? workflowStep.input.resolvingKnownStepOutputs(outputs, as: .object(kind.inputs))
             if resolved == nil {
                 let missing = workflowStep.dependencies.filter { outputs[$0] == nil }
                 entry.pending = "some inputs are known only after \(missing.joined(separator: ", ")) appl\(missing.count == 1 ? "ies" : "y")"

@@ -123,6 +123,22 @@ public enum Interpolation {
         return result
     }
 
+    /// Replaces the references whose outputs are known and keeps the others as written (plan time).
+    public static func resolveKnownStepOutputs(in string: String, outputs: [String: [String: String]]) -> String {
+        var result = ""
+        var index = string.startIndex
+        while let open = string.range(of: "${steps.", range: index..<string.endIndex) {
+            result += string[index..<open.lowerBound]
+            guard let close = string.range(of: "}", range: open.upperBound..<string.endIndex) else { break }
+            let expression = String(string[open.lowerBound..<close.upperBound])
+            let parts = expression.dropFirst(2).dropLast().split(separator: ".").map(String.init)
+            if parts.count == 4, let value = outputs[parts[1]]?[parts[3]] { result += value } else { result += expression }
+            index = close.upperBound
+        }
+        result += string[index...]
+        return result
+    }
+
     public static func containsStepReference(_ string: String) -> Bool {
         string.contains("${steps.")
     }
@@ -167,6 +183,36 @@ extension JSONValue {
                 }
                 guard let resolved = value.resolvingStepOutputs(outputs, as: fieldType) else { return nil }
                 result[key] = resolved
+            }
+            return .object(result)
+        default:
+            return self
+        }
+    }
+
+    /// Replaces the step output references that are known, converting fully resolved values to
+    /// the input's type; unknown references stay as written (what plan shows as known after apply).
+    public func resolvingKnownStepOutputs(_ outputs: [String: [String: String]], as type: InputType?) -> JSONValue {
+        switch self {
+        case .string(let value):
+            guard Interpolation.containsStepReference(value) else { return self }
+            let resolved = Interpolation.resolveKnownStepOutputs(in: value, outputs: outputs)
+            if Interpolation.containsStepReference(resolved) { return .string(resolved) }
+            return type.flatMap { JSONValue.coerce(resolved, to: $0) } ?? .string(resolved)
+        case .array(let values):
+            var element: InputType? = nil
+            if case .list(let inner)? = type { element = inner }
+            return .array(values.map { $0.resolvingKnownStepOutputs(outputs, as: element) })
+        case .object(let object):
+            var result: [String: JSONValue] = [:]
+            for (key, value) in object {
+                var fieldType: InputType? = nil
+                switch type {
+                case .object(let fields)?: fieldType = fields.first { $0.name == key }?.type
+                case .dictionary(let inner)?: fieldType = inner
+                default: break
+                }
+                result[key] = value.resolvingKnownStepOutputs(outputs, as: fieldType)
             }
             return .object(result)
         default:

@@ -114,7 +114,7 @@ public struct AttachTriggerStep: Step {
         if let architecture = input.architecture, architecture != "x86_64" {
             issues.append(InputIssue(["architecture"], "Lambda@Edge runs x86_64 only (got \(architecture)); remove 'architecture' or set it to x86_64"))
         }
-        if let runtime = input.runtime, !EdgeLimits.runtimes.contains(runtime) {
+        if let runtime = input.runtime, !Interpolation.containsStepReference(runtime), !EdgeLimits.runtimes.contains(runtime) {
             issues.append(InputIssue(["runtime"], "Lambda@Edge runs Node.js and Python only; use one of \(EdgeLimits.runtimes.joined(separator: ", "))"))
         }
         let name = input.functionName

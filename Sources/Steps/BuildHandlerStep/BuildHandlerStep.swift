@@ -229,7 +229,8 @@ public struct BuildHandlerStep: Step {
                 }
             }
         }
-        // The new folder's path is known already; it does not exist until apply builds it.
+        // Known before the build runs, so later steps are planned in full; the folder is new (named
+        // by its content), so they see it does not exist yet instead of reading the previous build.
         return StepPlan(changes: changes, findings: findings, outputs: outputs(context, prepared))
     }
 
