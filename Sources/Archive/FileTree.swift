@@ -30,8 +30,7 @@ public enum FileTree {
         var info = stat()
         guard stat(realRoot, &info) == 0, isDirectory(info.st_mode) else { throw ArchiveError.notADirectory(root) }
         var entries: [FileTreeEntry] = []
-        var visited: Set<String> = [realRoot]
-        try walk(directory: rootPath, relative: "", realRoot: realRoot, exclude: exclude, visited: &visited, into: &entries)
+        try walk(directory: rootPath, relative: "", realRoot: realRoot, exclude: exclude, ancestors: [realRoot], into: &entries)
         entries.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         return entries
     }
@@ -52,11 +51,13 @@ public enum FileTree {
 
     private static func walk(
         directory: String, relative: String, realRoot: String, exclude: [String],
-        visited: inout Set<String>, into entries: inout [FileTreeEntry]
+        ancestors: Set<String>, into entries: inout [FileTreeEntry]
     ) throws {
         let names: [String]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+            // Sorted, so which of two paths to one folder (a link and its target) is walked first,
+            // and so what ends up in the zip, does not depend on the file system's readdir order.
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         } catch {
             throw ArchiveError.unreadable(path: directory, reason: error.localizedDescription)
         }
@@ -79,11 +80,13 @@ public enum FileTree {
                 sourcePath = target
             }
             if isDirectory(info.st_mode) {
-                // A link back up the tree would loop forever; each real folder is walked once.
+                // Links to folders are followed, like `zip -r`, except one back up the tree, which
+                // would loop forever.
                 let real = realPath(sourcePath) ?? sourcePath
-                guard !visited.contains(real) || sourcePath == path else { continue }
-                visited.insert(real)
-                try walk(directory: sourcePath, relative: relativePath, realRoot: realRoot, exclude: exclude, visited: &visited, into: &entries)
+                guard !ancestors.contains(real) else { continue }
+                try walk(
+                    directory: sourcePath, relative: relativePath, realRoot: realRoot, exclude: exclude,
+                    ancestors: ancestors.union([real]), into: &entries)
             } else if (info.st_mode & 0o170000) == 0o100000 {
                 entries.append(FileTreeEntry(path: relativePath, source: sourcePath, size: Int(info.st_size), executable: info.st_mode & 0o111 != 0))
             }

@@ -125,6 +125,15 @@ final class ZipWriterTests: XCTestCase {
         XCTAssertNoThrow(try FileTree.scan(root, exclude: FileTree.defaultExcludes + ["leak.txt"]))
     }
 
+    func testLinkedFoldersAreFollowedButLoopsAreNot() throws {
+        let root = try makeTree("loop", mtime: Date(), mode: 0o644)
+        try FileManager.default.createSymbolicLink(atPath: root + "/pkg/again", withDestinationPath: "..")
+        try FileManager.default.createSymbolicLink(atPath: root + "/alias", withDestinationPath: "pkg")
+        let names = try FileTree.scan(root).map(\.path)
+        XCTAssertFalse(names.contains { $0.hasPrefix("pkg/again/") }, "a link back up the tree is not followed")
+        XCTAssertTrue(names.contains("alias/module.py") && names.contains("pkg/module.py"), "a link to a folder is followed, like zip -r: \(names)")
+    }
+
     func testExcludePatterns() {
         XCTAssertTrue(FileTree.isExcluded(".git/config", patterns: [".git"]))
         XCTAssertTrue(FileTree.isExcluded("a/.env.production", patterns: [".env*"]))

@@ -176,7 +176,7 @@ struct PackageSizeReport {
             the package is \(Self.format(summary.size)) (\(summary.size) bytes), over the \(Self.format(eventType.sizeLimit)) limit \
             for \(eventType.rawValue) functions; the ten largest entries, zipped:
             \(lines.joined(separator: "\n"))
-            leave out what Lambda never loads with 'exclude:', or attach the function to an origin event (50 MB)
+              leave out what Lambda never loads with 'exclude:', or attach the function to an origin event (50 MB)
             """
     }
 
