@@ -52,7 +52,7 @@ public enum JSONValue: Codable, Hashable, Sendable, CustomStringConvertible {
     /// Decodes this value into a typed payload.
     public func decode<T: Decodable>(_ type: T.Type) throws -> T {
         let data = try JSONEncoder.canonical.encode(self)
-        return try JSONDecoder().decode(type, from: data)
+        return try JSONDecoder.iso8601.decode(type, from: data)
     }
 
     public var stringValue: String? {

@@ -332,7 +332,7 @@ extension WorkflowService {
     }
 
     /// Changes only the flag, through the workflow's flip-flag step, journaled like a deploy.
-    public func rollout(_ path: String, step: String?, change: RolloutChange, yes: Bool, json: Bool) async -> ExitStatus {
+    public func rollout(_ path: String, step: String?, change: RolloutChange, yes: Bool, json: Bool, noWait: Bool = false) async -> ExitStatus {
         await run {
             var workflow = try load(path)
             let candidates = workflow.steps.filter { $0.kind == "flip-flag" && (step == nil || $0.id == step) }
@@ -370,7 +370,7 @@ extension WorkflowService {
             let interactive = !yes && Console.standardInputIsTerminal
             let trap = SignalTrap.install(console: console)
             defer { trap.remove() }
-            let report = try await engine().deploy(workflow, only: [target.id], command: "rollout") { plan in
+            let report = try await engine { if noWait { $0.stepOptions["no-wait"] = "true" } }.deploy(workflow, only: [target.id], command: "rollout") { plan in
                 if !json { console.err(PlanRenderer(colors: console.colorsOnStderr).render(plan)) }
                 guard plan.hasChanges else { return true }
                 return interactive ? console.confirm("Change the flag?") : true

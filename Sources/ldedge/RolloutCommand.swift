@@ -26,6 +26,9 @@ struct RolloutCommand: AsyncParsableCommand {
     @Flag(help: "Continue a staged rollout from the recorded stage.")
     var resume = false
 
+    @Flag(help: "Apply the current stage and return instead of holding; --resume later continues after the hold.")
+    var noWait = false
+
     @Option(help: "The flip-flag step to change, when the workflow has several.")
     var step: String?
 
@@ -43,6 +46,6 @@ struct RolloutCommand: AsyncParsableCommand {
 
     func run() async throws {
         let change: WorkflowService.RolloutChange = percent.map { .percent($0) } ?? serve.map { .serve($0) } ?? .resume
-        try finish(await service().rollout(workflow, step: step, change: change, yes: yes, json: json))
+        try finish(await service().rollout(workflow, step: step, change: change, yes: yes, json: json, noWait: noWait))
     }
 }

@@ -106,7 +106,8 @@ final class CLITests: XCTestCase {
         try writeMarkers(directory, slow: true)
         let run = try startProcess(binary, ["deploy", "markers.yaml", "--yes"], in: directory.url)
         let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, !run.stderrSoFar.contains("==> apply two") { usleep(20_000) }
+        // The intent line of step two's command: the signal lands while that change is in progress.
+        while Date() < deadline, !run.stderrSoFar.contains("    run: sleep 2") { usleep(20_000) }
         run.signal(SIGINT)
         let result = run.wait()
         XCTAssertEqual(result.status, 1, result.stderr)

@@ -179,6 +179,31 @@ final class FlipFlagStepTests: XCTestCase {
         XCTAssertEqual(restored.fallthrough, before.fallthrough)
     }
 
+    /// Holds survive the process: --no-wait applies stage 1 and returns; a later run continues after the hold.
+    func testStagedRolloutResumesAfterTheHold() async throws {
+        let workflow = try load("""
+              - id: flip
+                uses: flip-flag
+                with:
+                  flag: rebrand
+                  stages:
+                    - {percent: 10, hold: 1500ms}
+                    - {percent: 100}
+            """)
+        _ = try await engine(["no-wait": "true"]).deploy(workflow)
+        let first = try await configuration()
+        XCTAssertEqual(first.fallthrough?.rollout?.variations.map(\.weight), [10_000, 90_000])
+        let plan = try await engine().plan(workflow)
+        XCTAssertTrue(plan.hasChanges, "the staged rollout is not finished")
+        let started = Date()
+        _ = try await engine().deploy(workflow, only: ["flip"], command: "rollout")
+        XCTAssertGreaterThan(Date().timeIntervalSince(started), 0.5, "the rest of the hold was waited out")
+        let done = try await configuration()
+        XCTAssertEqual(done.fallthrough?.rollout?.variations.map(\.weight), [100_000, 0])
+        let after = try await engine().plan(workflow)
+        XCTAssertFalse(after.hasChanges)
+    }
+
     func testInvalidRolloutIsReportedAtItsLocation() throws {
         XCTAssertThrowsError(try load("""
               - id: flip

@@ -235,16 +235,29 @@ public struct FlipFlagStep: Step {
         }
     }
 
+    /// Applies the stages from `start`, holding between them. With `--no-wait` it applies the current
+    /// stage and returns; the recorded stage and its start time let `ldedge rollout --resume` (or the next
+    /// deploy) continue once the hold has passed, even after this process is gone.
     func runStages(_ stages: [Stage], from start: Int, target: FlagTarget, client: LaunchDarklyClient, context: StepContext) async throws {
         for index in stages.indices where index >= start {
             let stage = stages[index]
             let flag = try await client.flag(project: target.project, key: input.flag, environment: target.environment)
             let before = TargetingSnapshot(try flag.configuration(for: target.environment), of: flag)
-            try await setTargeting(
-                target.instructions(for: flag, stage: index), describe: target.summary(stage: index), before: before,
-                target: target, client: client, context: context)
-            try context.remember("stage", StageProgress(index: index, digest: stagesDigest, startedAt: Date()))
-            guard let hold = stage.hold.flatMap(Duration.parse), hold > 0, index < stages.count - 1 || input.guard != nil else { continue }
+            let instructions = try target.instructions(for: flag, stage: index)
+            let recorded = context.recall("stage", as: StageProgress.self)
+            if !instructions.isEmpty || recorded?.index != index || recorded?.digest != stagesDigest {
+                try await setTargeting(
+                    instructions, describe: target.summary(stage: index), before: before, target: target, client: client, context: context)
+                try context.remember("stage", StageProgress(index: index, digest: stagesDigest, startedAt: Date()))
+            }
+            let isLast = index == stages.count - 1
+            guard let hold = stage.hold.flatMap(Duration.parse), hold > 0, !isLast || input.guard != nil else { continue }
+            if context.options["no-wait"] == "true" {
+                let startedAt = context.recall("stage", as: StageProgress.self)?.startedAt ?? Date()
+                let until = startedAt.addingTimeInterval(hold)
+                context.progress("stage \(index + 1) of \(stages.count) (\(format(stage.percent))%) holds until \(ISO8601DateFormatter().string(from: until)); run 'ldedge rollout WORKFLOW --resume' to continue")
+                return
+            }
             try await holdStage(index, seconds: hold, context: context)
         }
         try context.remember("stage", StageProgress(index: stages.count, digest: stagesDigest, startedAt: Date()))
