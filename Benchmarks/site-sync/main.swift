@@ -35,7 +35,15 @@ try Data("""
 let registry = StepRegistry([StepKind(UploadSiteStep.self)])
 let environment = ProcessInfo.processInfo.environment
 let engine = Engine(registry: registry, options: EngineOptions(stateRoot: stateRoot.appendingPathComponent(".ldedge"), environment: environment))
-for run in 1...runs {
+if ProcessInfo.processInfo.environment["BENCH_PLAN_ONLY"] != nil {
+    for _ in 1...3 {
+        let start = Date()
+        let workflow = try WorkflowLoader(registry: registry, environment: environment).load(path: workflowFile.path)
+        _ = try await engine.plan(workflow)
+        print("PLAN \(String(format: "%.3f", Date().timeIntervalSince(start)))")
+    }
+}
+for run in stride(from: 1, through: runs, by: 1) {
     let start = Date()
     let workflow = try WorkflowLoader(registry: registry, environment: environment).load(path: workflowFile.path)
     let report = try await engine.deploy(workflow)

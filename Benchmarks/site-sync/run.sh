@@ -64,6 +64,8 @@ cli_again=$(python3 -c "print(f'{$end - $start:.3f}')")
 cli_listed=$(aws s3 ls --recursive s3://bench-cli/ | wc -l)
 
 output="$("$bench" "$work/site" bench-ldedge "$work/state" 2)"
+[[ -n "${BENCH_PLAN_ONLY:-}" ]] && "$bench" "$work/site" bench-ldedge "$work/state" 0 || true
+[[ -n "${BENCH_PLAN_ONLY:-}" ]] && { s=$(now); aws s3api list-objects-v2 --bucket bench-ldedge >/dev/null; e=$(now); echo "aws list-objects-v2: $(python3 -c "print($e - $s)")"; } || true
 echo "$output"
 ld_first=$(echo "$output" | awk '/^RUN 1/ {print $3}')
 ld_again=$(echo "$output" | awk '/^RUN 2/ {print $3}')

@@ -103,3 +103,33 @@ enum ContentTypes {
         return byExtension[ext] ?? "application/octet-stream"
     }
 }
+
+/// Scans of site folders made during one run, so the plan before apply does not hash every file again.
+final class ScanCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var scans: [String: [SiteFile]] = [:]
+
+    func files(_ root: URL, scan: () throws -> [SiteFile]) throws -> [SiteFile] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = scans[root.path] { return cached }
+        let files = try scan()
+        scans[root.path] = files
+        return files
+    }
+}
+
+/// Git checkouts made during one run (plan, then plan again before apply).
+final class SourceCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var checkouts: [String: (URL, String?)] = [:]
+
+    func checkout(_ key: String, make: () throws -> (URL, String?)) throws -> (URL, String?) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = checkouts[key] { return cached }
+        let made = try make()
+        checkouts[key] = made
+        return made
+    }
+}

@@ -87,16 +87,17 @@ public struct UploadSiteStep: Step {
         let (root, commit) = try prepareSource(context)
         let files: [SiteFile]
         do {
-            files = try SiteFolder.scan(root)
+            // Deploy plans every step, then plans each again just before applying it: scan once per run.
+            let scans = context.shared("upload-site.scans") { ScanCache() }
+            files = try scans.files(root) { try SiteFolder.scan(root) }
         } catch let error as SiteFolderError {
             return StepPlan(findings: [.error(error.description)])
         }
         let exists = try await s3.bucketExists(bucket)
         var remote: [String: String] = [:]
         if exists {
-            for object in try await s3.listAllObjects(bucket: bucket, prefix: prefix.isEmpty ? nil : prefix) {
-                remote[object.key] = object.md5Hex ?? "multipart"
-            }
+            // Multipart ETags ("...-3") are not MD5s: such objects always count as changed.
+            remote = try await s3.listETags(bucket: bucket, prefix: prefix).mapValues { $0.contains("-") ? "multipart" : $0.lowercased() }
         }
         let previousCacheControl = context.recall("cacheControl", as: String.self)
         let cacheControlChanged = previousCacheControl != nil && previousCacheControl != input.cacheControlValue
@@ -154,18 +155,24 @@ public struct UploadSiteStep: Step {
         case .folder(let path):
             return (context.resolvePath(path), nil)
         case .git(let url, let ref, let path):
-            let checkouts = context.workDirectory.appendingPathComponent("checkouts")
-            try? FileManager.default.removeItem(at: checkouts)
-            try FileManager.default.createDirectory(at: checkouts, withIntermediateDirectories: true)
-            let destination = checkouts.appendingPathComponent(UUID().uuidString.prefix(8).lowercased())
-            let location = url.contains("://") || url.hasPrefix("git@") ? url : context.resolvePath(url).path
-            let repository = try Repository.clone(location, to: destination.path)
-            let commit = try ref.map { try repository.resolve($0) } ?? repository.headCommit
-            guard let commit else { throw UploadSiteError.emptyRepository(url) }
-            try repository.checkout(commit: commit)
-            let folder = path.map { destination.appendingPathComponent($0).standardizedFileURL } ?? destination
-            return (folder, commit)
+            let sources = context.shared("upload-site.sources") { SourceCache() }
+            return try sources.checkout("\(url)#\(ref ?? "")#\(path ?? "")") { try clone(url, ref: ref, path: path, context) }
         }
+    }
+
+    /// Clones the repository into the work folder and checks out the ref.
+    func clone(_ url: String, ref: String?, path: String?, _ context: StepContext) throws -> (URL, String?) {
+        let checkouts = context.workDirectory.appendingPathComponent("checkouts")
+        try? FileManager.default.removeItem(at: checkouts)
+        try FileManager.default.createDirectory(at: checkouts, withIntermediateDirectories: true)
+        let destination = checkouts.appendingPathComponent(UUID().uuidString.prefix(8).lowercased())
+        let location = url.contains("://") || url.hasPrefix("git@") ? url : context.resolvePath(url).path
+        let repository = try Repository.clone(location, to: destination.path)
+        let commit = try ref.map { try repository.resolve($0) } ?? repository.headCommit
+        guard let commit else { throw UploadSiteError.emptyRepository(url) }
+        try repository.checkout(commit: commit)
+        let folder = path.map { destination.appendingPathComponent($0).standardizedFileURL } ?? destination
+        return (folder, commit)
     }
 
     // MARK: Apply
