@@ -34,7 +34,16 @@ try Data("""
 
 let registry = StepRegistry([StepKind(UploadSiteStep.self)])
 let environment = ProcessInfo.processInfo.environment
-let engine = Engine(registry: registry, options: EngineOptions(stateRoot: stateRoot.appendingPathComponent(".ldedge"), environment: environment))
+/// With BENCH_TRACE set, prints when each engine event happens (where the time goes).
+struct TraceReporter: Reporter {
+    let start = Date()
+    func report(_ event: EngineEvent) {
+        FileHandle.standardError.write(Data("  +\(String(format: "%.3f", Date().timeIntervalSince(start))) \(event)\n".utf8))
+    }
+}
+let reporter: any Reporter = environment["BENCH_TRACE"] != nil ? TraceReporter() : SilentReporter()
+let engine = Engine(registry: registry, options: EngineOptions(stateRoot: stateRoot.appendingPathComponent(".ldedge"), environment: environment),
+                    reporter: reporter)
 if ProcessInfo.processInfo.environment["BENCH_PLAN_ONLY"] != nil {
     for _ in 1...3 {
         let start = Date()
