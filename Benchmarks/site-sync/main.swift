@@ -29,6 +29,7 @@ try Data("""
           source: \(folder.path)
           bucket: \(bucket)
           delete: true
+          concurrency: \(ProcessInfo.processInfo.environment["BENCH_CONCURRENCY"] ?? "16")
 
     """.utf8).write(to: workflowFile)
 
