@@ -133,3 +133,29 @@ final class SourceCache: @unchecked Sendable {
         return made
     }
 }
+
+/// What a bucket held under a prefix when it was planned.
+struct RemoteListing: Sendable {
+    var exists: Bool
+    /// Key -> MD5 hex ("multipart" for objects uploaded in parts).
+    var etags: [String: String]
+}
+
+/// Bucket listings made during one run, keyed by "bucket/prefix".
+final class ListingCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var listings: [String: RemoteListing] = [:]
+
+    subscript(key: String) -> RemoteListing? {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return listings[key]
+        }
+        set {
+            lock.lock()
+            listings[key] = newValue
+            lock.unlock()
+        }
+    }
+}

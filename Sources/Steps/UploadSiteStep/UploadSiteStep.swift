@@ -93,12 +93,24 @@ public struct UploadSiteStep: Step {
         } catch let error as SiteFolderError {
             return StepPlan(findings: [.error(error.description)])
         }
-        let exists = try await s3.bucketExists(bucket)
-        var remote: [String: String] = [:]
-        if exists {
-            // Multipart ETags ("...-3") are not MD5s: such objects always count as changed.
-            remote = try await s3.listETags(bucket: bucket, prefix: prefix).mapValues { $0.contains("-") ? "multipart" : $0.lowercased() }
+        // The listing the whole-workflow plan made is reused by the plan right before apply, so
+        // apply makes exactly the changes that were shown (and the bucket is listed once per run).
+        let listings = context.shared("upload-site.listings") { ListingCache() }
+        let listingKey = "\(bucket)/\(prefix)"
+        let listing: RemoteListing
+        if let cached = listings[listingKey] {
+            listing = cached
+        } else {
+            var fetched = RemoteListing(exists: try await s3.bucketExists(bucket), etags: [:])
+            if fetched.exists {
+                // Multipart ETags ("...-3") are not MD5s: such objects always count as changed.
+                fetched.etags = try await s3.listETags(bucket: bucket, prefix: prefix).mapValues { $0.contains("-") ? "multipart" : $0.lowercased() }
+            }
+            listings[listingKey] = fetched
+            listing = fetched
         }
+        let exists = listing.exists
+        let remote = listing.etags
         let previousCacheControl = context.recall("cacheControl", as: String.self)
         let cacheControlChanged = previousCacheControl != nil && previousCacheControl != input.cacheControlValue
         var uploads: [PlannedUpload] = []
@@ -180,6 +192,8 @@ public struct UploadSiteStep: Step {
     public func apply(_ plan: StepPlan, _ context: StepContext) async throws -> [String: String] {
         let sync = try plan.data.decode(SyncPlan.self)
         let s3 = try context.awsClient().s3
+        // From here on the bucket changes: a later plan in this run must list it again.
+        context.shared("upload-site.listings") { ListingCache() }["\(sync.bucket)/\(sync.prefix)"] = nil
         let bucket = sync.bucket
         var memory = context.recall("memory", as: SiteMemory.self) ?? SiteMemory()
         if sync.createBucket {
