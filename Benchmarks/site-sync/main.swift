@@ -29,13 +29,31 @@ try Data("""
           source: \(folder.path)
           bucket: \(bucket)
           delete: true
+          concurrency: \(ProcessInfo.processInfo.environment["BENCH_CONCURRENCY"] ?? "16")
 
     """.utf8).write(to: workflowFile)
 
 let registry = StepRegistry([StepKind(UploadSiteStep.self)])
 let environment = ProcessInfo.processInfo.environment
-let engine = Engine(registry: registry, options: EngineOptions(stateRoot: stateRoot.appendingPathComponent(".ldedge"), environment: environment))
-for run in 1...runs {
+/// With BENCH_TRACE set, prints when each engine event happens (where the time goes).
+struct TraceReporter: Reporter {
+    let start = Date()
+    func report(_ event: EngineEvent) {
+        FileHandle.standardError.write(Data("  +\(String(format: "%.3f", Date().timeIntervalSince(start))) \(event)\n".utf8))
+    }
+}
+let reporter: any Reporter = environment["BENCH_TRACE"] != nil ? TraceReporter() : SilentReporter()
+let engine = Engine(registry: registry, options: EngineOptions(stateRoot: stateRoot.appendingPathComponent(".ldedge"), environment: environment),
+                    reporter: reporter)
+if ProcessInfo.processInfo.environment["BENCH_PLAN_ONLY"] != nil {
+    for _ in 1...3 {
+        let start = Date()
+        let workflow = try WorkflowLoader(registry: registry, environment: environment).load(path: workflowFile.path)
+        _ = try await engine.plan(workflow)
+        print("PLAN \(String(format: "%.3f", Date().timeIntervalSince(start)))")
+    }
+}
+for run in stride(from: 1, through: runs, by: 1) {
     let start = Date()
     let workflow = try WorkflowLoader(registry: registry, environment: environment).load(path: workflowFile.path)
     let report = try await engine.deploy(workflow)

@@ -5,7 +5,9 @@
 #
 #   Benchmarks/site-sync/run.sh [COUNT]
 #
-# BENCH_CONFIG=release uses a release build (default: debug, the build tests use).
+# BENCH_CONFIG=release uses a release build (default: debug, the build tests use);
+# BENCH_SCRATCH=.build-release keeps that build out of the main .build; BENCH_CONCURRENCY sets
+# upload-site's parallel uploads (default 16); BENCH_TRACE=1 prints the engine's events with times.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -15,9 +17,11 @@ config="${BENCH_CONFIG:-debug}"
 command -v aws >/dev/null || { echo "the aws CLI is missing: python3 -m pip install -r scripts/requirements.txt" >&2; exit 1; }
 python3 -c 'import moto' 2>/dev/null || { echo "moto is missing: python3 -m pip install -r scripts/requirements.txt" >&2; exit 1; }
 
+scratch=()
+[[ -n "${BENCH_SCRATCH:-}" ]] && scratch=(--scratch-path "$BENCH_SCRATCH")
 echo "building site-sync-bench ($config)..." >&2
-swift build -c "$config" --product site-sync-bench >&2
-bench="$(swift build -c "$config" --show-bin-path)/site-sync-bench"
+swift build -c "$config" "${scratch[@]}" --product site-sync-bench >&2
+bench="$(swift build -c "$config" "${scratch[@]}" --show-bin-path)/site-sync-bench"
 
 work="$(mktemp -d)"
 fifo="$work/stdin"
@@ -64,6 +68,8 @@ cli_again=$(python3 -c "print(f'{$end - $start:.3f}')")
 cli_listed=$(aws s3 ls --recursive s3://bench-cli/ | wc -l)
 
 output="$("$bench" "$work/site" bench-ldedge "$work/state" 2)"
+[[ -n "${BENCH_PLAN_ONLY:-}" ]] && "$bench" "$work/site" bench-ldedge "$work/state" 0 || true
+[[ -n "${BENCH_PLAN_ONLY:-}" ]] && { s=$(now); aws s3api list-objects-v2 --bucket bench-ldedge >/dev/null; e=$(now); echo "aws list-objects-v2: $(python3 -c "print($e - $s)")"; } || true
 echo "$output"
 ld_first=$(echo "$output" | awk '/^RUN 1/ {print $3}')
 ld_again=$(echo "$output" | awk '/^RUN 2/ {print $3}')

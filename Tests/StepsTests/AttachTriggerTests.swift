@@ -119,4 +119,17 @@ final class AttachTriggerTests: AWSStepsTestCase {
         let after = try await emulator.inventory().ignoringVolatileFields
         XCTAssertEqual(after, before)
     }
+
+    /// Someone changed the distribution between our read and our write: re-read, re-apply the one change.
+    func testPreconditionFailedIsRetriedWithTheMinimalChange() async throws {
+        try writeSite()
+        try writeZip()
+        try await emulator.injectFault(service: "cloudfront", operation: "UpdateDistribution", skip: 0, status: 412, code: "PreconditionFailed",
+                                       message: "The If-Match version is missing or not valid for the resource.")
+        let report = try await engine().deploy(try load(rolloutWorkflow()))
+        let operations = try await emulator.mutatingCalls().map(\.operation)
+        XCTAssertEqual(operations.filter { $0 == "UpdateDistribution" }.count, 2, "one refused, one accepted")
+        let associations = try await emulator.inventory().distributions[report.outputs["cdn"]?["id"] ?? ""]?.lambdaAssociations ?? []
+        XCTAssertEqual(associations.map(\.arn), [report.outputs["edge"]?["versionArn"] ?? ""])
+    }
 }

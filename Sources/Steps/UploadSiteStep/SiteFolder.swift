@@ -1,5 +1,8 @@
 import AWS
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One local file of the site, as it will be stored.
 struct SiteFile: Codable, Hashable, Sendable {
@@ -50,35 +53,60 @@ enum SiteFolder {
     }
 
     private static func walk(_ folder: URL, relative: String, realRoot: String, into files: inout [SiteFile]) throws {
-        let fileManager = FileManager.default
+        // Listing and lstat first; hashing afterwards on every core (the scan runs on each deploy).
+        var found: [(path: String, url: URL)] = []
+        try collect(folder, relative: relative, realRoot: realRoot, into: &found)
+        var hashed = [SiteFile?](repeating: nil, count: found.count)
+        var failure: SiteFolderError?
+        let lock = NSLock()
+        hashed.withUnsafeMutableBufferPointer { buffer in
+            let slots = buffer
+            DispatchQueue.concurrentPerform(iterations: found.count) { index in
+                let entry = found[index]
+                guard let data = FileManager.default.contents(atPath: entry.url.path) else {
+                    lock.lock()
+                    failure = SiteFolderError.unreadable(entry.url.path, "permission denied")
+                    lock.unlock()
+                    return
+                }
+                let name = (entry.path as NSString).lastPathComponent
+                slots[index] = SiteFile(path: entry.path, md5: ContentDigest.md5Hex(data), size: data.count, contentType: ContentTypes.type(for: name))
+            }
+        }
+        if let failure { throw failure }
+        files.append(contentsOf: hashed.compactMap { $0 })
+    }
+
+    private static func collect(_ folder: URL, relative: String, realRoot: String, into found: inout [(path: String, url: URL)]) throws {
         let names: [String]
         do {
-            names = try fileManager.contentsOfDirectory(atPath: folder.path).sorted()
+            names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         } catch {
             throw SiteFolderError.unreadable(folder.path, error.localizedDescription)
         }
         for name in names where !isExcluded(name) {
             let url = folder.appendingPathComponent(name)
             let path = relative.isEmpty ? name : "\(relative)/\(name)"
-            let attributes = try? fileManager.attributesOfItem(atPath: url.path)
+            var info = stat()
+            guard lstat(url.path, &info) == 0 else { continue }
             var target = url
-            if attributes?[.type] as? FileAttributeType == .typeSymbolicLink {
+            if info.st_mode & S_IFMT == S_IFLNK {
                 target = url.resolvingSymlinksInPath().standardizedFileURL
                 let resolved = target.path
                 guard resolved == realRoot || resolved.hasPrefix(realRoot + "/") else {
                     throw SiteFolderError.escapes(path: path, target: resolved)
                 }
+                // A link back into the folder would loop; linked folders are not walked.
+                guard stat(target.path, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else { continue }
             }
-            var isDirectory: ObjCBool = false
-            guard fileManager.fileExists(atPath: target.path, isDirectory: &isDirectory) else { continue }
-            if isDirectory.boolValue {
-                // A link back into the folder would loop; only real folders are walked.
-                if target != url { continue }
-                try walk(url, relative: path, realRoot: realRoot, into: &files)
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR:
+                try collect(url, relative: path, realRoot: realRoot, into: &found)
+            case S_IFREG:
+                found.append((path, target))
+            default:
                 continue
             }
-            guard let data = fileManager.contents(atPath: target.path) else { throw SiteFolderError.unreadable(url.path, "permission denied") }
-            files.append(SiteFile(path: path, md5: ContentDigest.md5Hex(data), size: data.count, contentType: ContentTypes.type(for: name)))
         }
     }
 }
@@ -101,5 +129,61 @@ enum ContentTypes {
     static func type(for name: String) -> String {
         let ext = (name as NSString).pathExtension.lowercased()
         return byExtension[ext] ?? "application/octet-stream"
+    }
+}
+
+/// Scans of site folders made during one run, so the plan before apply does not hash every file again.
+final class ScanCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var scans: [String: [SiteFile]] = [:]
+
+    func files(_ root: URL, scan: () throws -> [SiteFile]) throws -> [SiteFile] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = scans[root.path] { return cached }
+        let files = try scan()
+        scans[root.path] = files
+        return files
+    }
+}
+
+/// Git checkouts made during one run (plan, then plan again before apply).
+final class SourceCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var checkouts: [String: (URL, String?)] = [:]
+
+    func checkout(_ key: String, make: () throws -> (URL, String?)) throws -> (URL, String?) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = checkouts[key] { return cached }
+        let made = try make()
+        checkouts[key] = made
+        return made
+    }
+}
+
+/// What a bucket held under a prefix when it was planned.
+struct RemoteListing: Sendable {
+    var exists: Bool
+    /// Key -> MD5 hex ("multipart" for objects uploaded in parts).
+    var etags: [String: String]
+}
+
+/// Bucket listings made during one run, keyed by "bucket/prefix".
+final class ListingCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var listings: [String: RemoteListing] = [:]
+
+    subscript(key: String) -> RemoteListing? {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return listings[key]
+        }
+        set {
+            lock.lock()
+            listings[key] = newValue
+            lock.unlock()
+        }
     }
 }

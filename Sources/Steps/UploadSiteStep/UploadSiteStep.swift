@@ -87,17 +87,30 @@ public struct UploadSiteStep: Step {
         let (root, commit) = try prepareSource(context)
         let files: [SiteFile]
         do {
-            files = try SiteFolder.scan(root)
+            // Deploy plans every step, then plans each again just before applying it: scan once per run.
+            let scans = context.shared("upload-site.scans") { ScanCache() }
+            files = try scans.files(root) { try SiteFolder.scan(root) }
         } catch let error as SiteFolderError {
             return StepPlan(findings: [.error(error.description)])
         }
-        let exists = try await s3.bucketExists(bucket)
-        var remote: [String: String] = [:]
-        if exists {
-            for object in try await s3.listAllObjects(bucket: bucket, prefix: prefix.isEmpty ? nil : prefix) {
-                remote[object.key] = object.md5Hex ?? "multipart"
+        // The listing the whole-workflow plan made is reused by the plan right before apply, so
+        // apply makes exactly the changes that were shown (and the bucket is listed once per run).
+        let listings = context.shared("upload-site.listings") { ListingCache() }
+        let listingKey = "\(bucket)/\(prefix)"
+        let listing: RemoteListing
+        if let cached = listings[listingKey] {
+            listing = cached
+        } else {
+            var fetched = RemoteListing(exists: try await s3.bucketExists(bucket), etags: [:])
+            if fetched.exists {
+                // Multipart ETags ("...-3") are not MD5s: such objects always count as changed.
+                fetched.etags = try await s3.listETags(bucket: bucket, prefix: prefix).mapValues { $0.contains("-") ? "multipart" : $0.lowercased() }
             }
+            listings[listingKey] = fetched
+            listing = fetched
         }
+        let exists = listing.exists
+        let remote = listing.etags
         let previousCacheControl = context.recall("cacheControl", as: String.self)
         let cacheControlChanged = previousCacheControl != nil && previousCacheControl != input.cacheControlValue
         var uploads: [PlannedUpload] = []
@@ -154,18 +167,24 @@ public struct UploadSiteStep: Step {
         case .folder(let path):
             return (context.resolvePath(path), nil)
         case .git(let url, let ref, let path):
-            let checkouts = context.workDirectory.appendingPathComponent("checkouts")
-            try? FileManager.default.removeItem(at: checkouts)
-            try FileManager.default.createDirectory(at: checkouts, withIntermediateDirectories: true)
-            let destination = checkouts.appendingPathComponent(UUID().uuidString.prefix(8).lowercased())
-            let location = url.contains("://") || url.hasPrefix("git@") ? url : context.resolvePath(url).path
-            let repository = try Repository.clone(location, to: destination.path)
-            let commit = try ref.map { try repository.resolve($0) } ?? repository.headCommit
-            guard let commit else { throw UploadSiteError.emptyRepository(url) }
-            try repository.checkout(commit: commit)
-            let folder = path.map { destination.appendingPathComponent($0).standardizedFileURL } ?? destination
-            return (folder, commit)
+            let sources = context.shared("upload-site.sources") { SourceCache() }
+            return try sources.checkout("\(url)#\(ref ?? "")#\(path ?? "")") { try clone(url, ref: ref, path: path, context) }
         }
+    }
+
+    /// Clones the repository into the work folder and checks out the ref.
+    func clone(_ url: String, ref: String?, path: String?, _ context: StepContext) throws -> (URL, String?) {
+        let checkouts = context.workDirectory.appendingPathComponent("checkouts")
+        try? FileManager.default.removeItem(at: checkouts)
+        try FileManager.default.createDirectory(at: checkouts, withIntermediateDirectories: true)
+        let destination = checkouts.appendingPathComponent(UUID().uuidString.prefix(8).lowercased())
+        let location = url.contains("://") || url.hasPrefix("git@") ? url : context.resolvePath(url).path
+        let repository = try Repository.clone(location, to: destination.path)
+        let commit = try ref.map { try repository.resolve($0) } ?? repository.headCommit
+        guard let commit else { throw UploadSiteError.emptyRepository(url) }
+        try repository.checkout(commit: commit)
+        let folder = path.map { destination.appendingPathComponent($0).standardizedFileURL } ?? destination
+        return (folder, commit)
     }
 
     // MARK: Apply
@@ -173,6 +192,8 @@ public struct UploadSiteStep: Step {
     public func apply(_ plan: StepPlan, _ context: StepContext) async throws -> [String: String] {
         let sync = try plan.data.decode(SyncPlan.self)
         let s3 = try context.awsClient().s3
+        // From here on the bucket changes: a later plan in this run must list it again.
+        context.shared("upload-site.listings") { ListingCache() }["\(sync.bucket)/\(sync.prefix)"] = nil
         let bucket = sync.bucket
         var memory = context.recall("memory", as: SiteMemory.self) ?? SiteMemory()
         if sync.createBucket {
