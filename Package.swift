@@ -77,10 +77,13 @@ let package = Package(
             "LaunchDarkly", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto"),
         ]),
         step("PackageZipStep", ["Archive", .product(name: "Crypto", package: "swift-crypto")]),
-        step("UploadSiteStep", ["AWS", "Git"]),
-        step("EdgeDistributionStep", ["AWS"]),
-        step("AttachTriggerStep", ["AWS"]),
+        step("UploadSiteStep", ["AWS", "AWSStepSupport", "Git"]),
+        step("EdgeDistributionStep", ["AWS", "AWSStepSupport"]),
+        step("AttachTriggerStep", ["AWS", "AWSStepSupport"]),
         step("FlipFlagStep", ["LaunchDarkly", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+
+        // What the AWS step kinds share (steps never depend on each other).
+        .target(name: "AWSStepSupport", dependencies: ["LDEdgeCore", "AWS"], swiftSettings: settings),
 
         // Clients: the only layer that talks to the network.
         .target(

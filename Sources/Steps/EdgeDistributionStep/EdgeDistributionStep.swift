@@ -1,4 +1,5 @@
 import AWS
+import AWSStepSupport
 import Foundation
 import LDEdgeCore
 

@@ -2,9 +2,10 @@ import AWS
 import Foundation
 import LDEdgeCore
 
+/// What the AWS step kinds share (they never depend on each other): one AWS client per run,
+/// configured from the workflow's `aws:` settings and the environment like the AWS CLI.
 extension StepContext {
-    /// One AWS client per run, configured from `aws:` settings and the environment like the AWS CLI.
-    func awsClient(region: String? = nil) throws -> AWSClient {
+    public func awsClient(region: String? = nil) throws -> AWSClient {
         let region = region ?? settings.aws?.region
         return try shared("aws-\(region ?? "default")") {
             var environment = self.environment
@@ -16,6 +17,6 @@ extension StepContext {
 }
 
 extension Error {
-    var awsCode: String? { (self as? AWSError)?.code }
-    var isAWSNotFound: Bool { (self as? AWSError)?.isNotFound ?? false }
+    public var awsCode: String? { (self as? AWSError)?.code }
+    public var isAWSNotFound: Bool { (self as? AWSError)?.isNotFound ?? false }
 }
