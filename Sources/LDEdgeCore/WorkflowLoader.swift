@@ -46,7 +46,6 @@ private struct Parser {
     /// Step output references found while converting the current step, with their locations.
     var references: [(step: String, output: String, location: SourceLocation)] = []
     var locations: [String: SourceLocation] = [:]
-    var deferredTypes: [String: InputType] = [:]
     var secretSources: [String: String] = [:]
 
     init(file: String, registry: StepRegistry, environment: [String: String]) {
@@ -365,7 +364,7 @@ private struct Parser {
             }
             guard let text = interpolate(scalar, node: node) else { return nil }
             if Interpolation.containsStepReference(text) {
-                if case .choice = type {} else if type != .string { deferredTypes[path] = type }
+                // Typed again once the output is known (JSONValue.resolvingStepOutputs).
                 return .string(text)
             }
             let fromReference = scalar.string.contains("${")

@@ -342,7 +342,9 @@ extension WorkflowService {
                     step: step ?? "flip-flag",
                     detail: all.isEmpty ? "\(path) has no flip-flag step to change" : "name the flip-flag step with --step (one of: \(all.joined(separator: ", ")))")
             }
-            guard case .object(var input) = target.input else { return .failure }
+            guard case .object(var input) = target.input else {
+                throw EngineError.unresolved(step: target.id, detail: "its 'with:' is not a mapping; give the flip-flag inputs under 'with:' (see 'ldedge steps')")
+            }
             switch change {
             case .percent(let percent):
                 input["stages"] = nil

@@ -58,7 +58,7 @@ public struct RunStep: Step {
         }
         let shown = input.dryRun ?? input.run
         var changes = [PlannedChange(.run, "command", detail: shown)]
-        if let undo = input.undo { changes[0].after = nil; changes.append(PlannedChange(.none, "undo", detail: undo)) }
+        if let undo = input.undo { changes.append(PlannedChange(.none, "undo", detail: undo)) }
         return StepPlan(changes: changes, data: .string(digest))
     }
 
