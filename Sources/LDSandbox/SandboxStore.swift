@@ -141,7 +141,12 @@ actor SandboxStore {
         let isOn = body["isFlagOn"]?.boolValue ?? false
         var environments: [String: SandboxFlagConfig] = [:]
         for env in state.projects[pi].environments {
-            environments[env.key] = SandboxFlagConfig(on: isOn, fallthrough: VariationOrRollout(variation: onVariation), offVariation: offVariation, now: now)
+            var config = SandboxFlagConfig(on: isOn, fallthrough: VariationOrRollout(variation: onVariation), offVariation: offVariation, now: now)
+            // A salt derived from project, environment and flag (LaunchDarkly's is random): the same
+            // contexts split the same way on every run, so sandbox demos and tests are reproducible.
+            let seed = Data("\(state.projects[pi].key)/\(env.key)/\(key)".utf8)
+            config.salt = SHA256.hash(data: seed).prefix(16).map { String(format: "%02x", $0) }.joined()
+            environments[env.key] = config
         }
         let availability = body["clientSideAvailability"]
         let flag = SandboxFlag(
