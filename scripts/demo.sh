@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 ./scripts/setup.sh
-swift build
+source scripts/lib/quiet-build.sh
+quiet_build "$root/.build/logs/demo-build.log"
 ldedge="$root/.build/debug/ldedge"
 work="$(mktemp -d)"
 source scripts/lib/local-sandbox.sh

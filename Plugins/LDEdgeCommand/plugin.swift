@@ -2,28 +2,56 @@ import Foundation
 import PackagePlugin
 
 /// `swift package --allow-writing-to-package-directory ldedge ARGS` runs the ldedge CLI in the
-/// package directory. It asks SwiftPM to build the `ldedge` product on demand instead of declaring
-/// a tool dependency, which would build the whole graph a second time for the host.
+/// package directory. When `.build/debug/ldedge` is newer than Package.swift and every file under
+/// Sources/, it runs that binary at once (a SwiftPM build of this graph takes 20-30 s even when
+/// nothing changed); otherwise it asks SwiftPM to build the `ldedge` product on demand, which
+/// avoids the second host build a declared tool dependency would cause.
 @main
 struct LDEdgeCommand: CommandPlugin {
     func performCommand(context: PluginContext, arguments: [String]) async throws {
-        let result = try packageManager.build(.product("ldedge"), parameters: .init(configuration: .debug, logging: .concise))
-        guard result.succeeded else {
-            Diagnostics.error("building ldedge failed:\n\(result.logText)")
-            return
-        }
-        guard let tool = result.builtArtifacts.first(where: { $0.kind == .executable && $0.url.lastPathComponent == "ldedge" }) else {
-            Diagnostics.error("the build produced no ldedge executable")
-            return
+        let package = context.package.directoryURL
+        let tool: URL
+        if let current = upToDateBinary(in: package) {
+            Diagnostics.remark("running .build/debug/ldedge: it is newer than Package.swift and every file under Sources/")
+            tool = current
+        } else {
+            Diagnostics.remark("building ldedge (sources changed since the last build)")
+            let result = try packageManager.build(.product("ldedge"), parameters: .init(configuration: .debug, logging: .concise))
+            guard result.succeeded else {
+                Diagnostics.error("building ldedge failed:\n\(result.logText)")
+                return
+            }
+            guard let built = result.builtArtifacts.first(where: { $0.kind == .executable && $0.url.lastPathComponent == "ldedge" }) else {
+                Diagnostics.error("the build produced no ldedge executable")
+                return
+            }
+            tool = built.url
         }
         let process = Process()
-        process.executableURL = tool.url
+        process.executableURL = tool
         process.arguments = arguments
-        process.currentDirectoryURL = context.package.directoryURL
+        process.currentDirectoryURL = package
         try process.run()
         process.waitUntilExit()
         if process.terminationStatus != 0 {
             Diagnostics.error("ldedge \(arguments.first ?? "") exited with status \(process.terminationStatus)")
         }
+    }
+
+    /// `.build/debug/ldedge` when it is newer than Package.swift and everything under Sources/.
+    func upToDateBinary(in package: URL) -> URL? {
+        let binary = package.appendingPathComponent(".build/debug/ldedge")
+        guard let built = modified(binary) else { return nil }
+        if let manifest = modified(package.appendingPathComponent("Package.swift")), manifest > built { return nil }
+        let sources = package.appendingPathComponent("Sources")
+        guard let walker = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: [.contentModificationDateKey]) else { return nil }
+        for case let file as URL in walker {
+            if let date = modified(file), date > built { return nil }
+        }
+        return binary
+    }
+
+    func modified(_ url: URL) -> Date? {
+        (try? url.resourceValues(forKeys: [.contentModificationDateKey]))?.contentModificationDate
     }
 }

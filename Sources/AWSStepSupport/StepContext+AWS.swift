@@ -16,6 +16,16 @@ extension StepContext {
     }
 }
 
+/// Missing credentials, region or profile are the machine's setup, not the workflow: exit 78.
+extension AWSError: @retroactive ConfigurationProblem {
+    public var isConfigurationProblem: Bool {
+        switch self {
+        case .credentials, .configuration: return true
+        default: return false
+        }
+    }
+}
+
 extension Error {
     public var awsCode: String? { (self as? AWSError)?.code }
     public var isAWSNotFound: Bool { (self as? AWSError)?.isNotFound ?? false }

@@ -79,6 +79,8 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
             console.err(console.paint("    \(id): \(outcome)\(elapsed)", outcome == "unchanged" ? "2" : "32"))
         case .stepFailed(let id, let phase, let error):
             console.err(console.paint("    \(id): \(phase) failed: \(error)", "31"))
+        case .stepWaiting(let id, let phase, let reason):
+            console.err(console.paint("    \(id): \(phase) waiting: \(reason)", "33"))
         case .notice(let message):
             console.err(console.paint("note: \(message)", "33"))
         }

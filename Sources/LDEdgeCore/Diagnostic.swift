@@ -21,11 +21,18 @@ public struct Diagnostic: Codable, Hashable, Sendable, CustomStringConvertible {
         case error, warning, note
     }
 
+    /// What a finding is about when it is not the workflow file itself.
+    public enum Category: String, Codable, Sendable {
+        /// The machine's setup (credentials, region, token): exit 78, reported before the plan.
+        case configuration
+    }
+
     public var severity: Severity
     public var message: String
     public var location: SourceLocation?
     /// The step the finding belongs to, when there is one.
     public var step: String?
+    public var category: Category?
 
     public init(_ severity: Severity, _ message: String, at location: SourceLocation? = nil, step: String? = nil) {
         self.severity = severity
@@ -65,4 +72,6 @@ public struct DiagnosticsError: Error, CustomStringConvertible, Sendable {
 
 extension Array where Element == Diagnostic {
     public var hasErrors: Bool { contains { $0.severity == .error } }
+    /// The findings about the machine's setup rather than the workflow.
+    public var configurationProblems: [Diagnostic] { filter { $0.category == .configuration } }
 }

@@ -141,6 +141,15 @@ public final class Engine: @unchecked Sendable {
                 entries.append(entry)
                 continue
             }
+            // Input rules first, each located at its key; a step that breaks one is not planned.
+            let issues = kind.literalIssues(input: input)
+            if !issues.isEmpty {
+                entry.plan = StepPlan(findings: issues.map {
+                    .error($0.message, at: workflowStep.location(of: $0.path), step: workflowStep.id)
+                })
+                entries.append(entry)
+                continue
+            }
             let context = makeContext(workflow: workflow, stepID: workflowStep.id, kind: kind.kind, phase: .plan, state: state, recorder: nil, services: services)
             do {
                 var stepPlan = try await step.plan(context)
@@ -152,6 +161,10 @@ public final class Engine: @unchecked Sendable {
                 }
                 if !stepPlan.outputs.isEmpty { outputs[workflowStep.id] = stepPlan.outputs }
                 entry.plan = stepPlan
+            } catch where error.isConfigurationProblem {
+                var finding = Diagnostic.error(Secrets.shared.redact("\(error)"), step: workflowStep.id)
+                finding.category = .configuration
+                entry.plan = StepPlan(findings: [finding])
             } catch {
                 entry.plan = StepPlan(findings: [.error("planning failed: \(Secrets.shared.redact("\(error)"))", at: workflowStep.location, step: workflowStep.id)])
             }
@@ -348,7 +361,11 @@ public final class Engine: @unchecked Sendable {
         try recorder.record(end)
         try recorder.checkpoint()
         if !failed.isEmpty || !pending.isEmpty { throw EngineError.teardownIncomplete(failed: failed, pending: pending) }
-        return TeardownReport(workflow: name, removed: removed, steps: targets)
+        // A teardown that waited on AWS and was resumed reports what every one of its runs removed.
+        let earlier = recorder.state.stepsTornDownByEarlierRuns(ofTeardownRun: recorder.runID)
+        var all = removed
+        for step in earlier { all[step.id] = step.removedOnTeardown ?? [] }
+        return TeardownReport(workflow: name, removed: all, steps: earlier.map(\.id) + targets)
     }
 
     func teardownSteps(
@@ -375,14 +392,16 @@ public final class Engine: @unchecked Sendable {
                 removed[id] = stepState.resources.map { resource in
                     resource.adopted || resource.attributes["onTeardown"] != nil ? "restored \(resource.label)" : resource.label
                 }
-                try recorder.record(JournalRecord(type: .stepTornDown, step: id))
+                var tornDown = JournalRecord(type: .stepTornDown, step: id)
+                tornDown.removed = removed[id]
+                try recorder.record(tornDown)
                 reporter.report(.stepFinished(id: id, phase: "teardown", outcome: "removed"))
             } catch let error as TeardownPending {
                 var record = JournalRecord(type: .teardownPending, step: id)
                 record.error = error.reason
                 try? recorder.record(record)
                 pending[id] = error.reason
-                reporter.report(.stepFailed(id: id, phase: "teardown", error: error.reason))
+                reporter.report(.stepWaiting(id: id, phase: "teardown", reason: error.reason))
             } catch {
                 let message = Secrets.shared.redact("\(error)")
                 var record = JournalRecord(type: .stepFailed, step: id)

@@ -42,6 +42,8 @@ public struct JournalRecord: Codable, Sendable {
     public var workflowFile: String?
     public var settings: WorkflowSettings?
     public var git: GitStamp?
+    /// `step-torn-down`: what the step removed or restored, for the teardown summary.
+    public var removed: [String]?
 
     public init(type: Kind, step: String? = nil) {
         seq = 0
@@ -159,6 +161,9 @@ extension WorkflowState {
         case .stepTornDown:
             update(record) { step in
                 step.status = .tornDown
+                step.error = nil
+                step.run = record.run
+                step.removedOnTeardown = record.removed
                 step.undo = []
                 step.resources = []
                 step.memory = [:]

@@ -38,6 +38,7 @@ public struct PlanRenderer: Sendable {
         if let git = plan.git { lines.append("  source: \(git.summary)") }
         lines.append("")
         var counts: [ChangeAction: Int] = [:]
+        var unplanned = 0
         for entry in plan.steps {
             let header = "\(entry.id) (\(entry.kind))"
             if let pending = entry.pending, entry.plan == nil {
@@ -45,6 +46,19 @@ public struct PlanRenderer: Sendable {
                 continue
             }
             guard let stepPlan = entry.plan else { continue }
+            if stepPlan.findings.hasErrors {
+                // A step that could not be planned shows why, and none of its changes count.
+                unplanned += 1
+                lines.append(paint("\(header): not planned", "31"))
+                let configuration = stepPlan.findings.configurationProblems
+                if !configuration.isEmpty {
+                    lines.append(paint("  ldedge is not configured for this step (the problems are printed above, on stderr)", "31"))
+                }
+                for finding in stepPlan.findings where finding.category != .configuration {
+                    lines.append("  " + paint(finding.description, finding.severity == .error ? "31" : "33"))
+                }
+                continue
+            }
             let changes = stepPlan.changes.filter { $0.action != .none }
             if changes.isEmpty {
                 lines.append(paint("\(header): no changes", "2"))
@@ -73,7 +87,10 @@ public struct PlanRenderer: Sendable {
             lines.append(paint(finding.description, finding.severity == .error ? "31" : "33"))
         }
         lines.append("")
-        if !plan.hasChanges {
+        if unplanned > 0 || plan.findings.hasErrors {
+            let what = unplanned > 0 ? "\(unplanned) of \(plan.steps.count) step\(plan.steps.count == 1 ? "" : "s") could not be planned" : "the plan has errors"
+            lines.append("No plan: \(what); fix the errors and plan again. Nothing was changed.")
+        } else if !plan.hasChanges {
             lines.append("No changes: the world already matches the workflow.")
         } else {
             let summary = [ChangeAction.create, .update, .replace, .delete, .run, .restore]

@@ -51,6 +51,8 @@ public enum EngineEvent: Sendable {
     case progress(step: String, message: String)
     case stepFinished(id: String, phase: String, outcome: String)
     case stepFailed(id: String, phase: String, error: String)
+    /// The step cannot finish yet and must be resumed later (CloudFront still holds replicas).
+    case stepWaiting(id: String, phase: String, reason: String)
     case notice(String)
 }
 

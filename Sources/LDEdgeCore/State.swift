@@ -55,6 +55,8 @@ public struct StepState: Codable, Sendable {
     public var updatedAt: Date
     /// What an earlier run left applied, restored when this run's changes are rolled back.
     public var previous: AppliedSnapshot?
+    /// What the teardown of this step removed or restored (set when it is torn down).
+    public var removedOnTeardown: [String]?
 
     public init(id: String, kind: String) {
         self.id = id
@@ -138,4 +140,16 @@ public struct WorkflowState: Codable, Sendable {
     }
 
     public var isEmpty: Bool { teardownOrder.isEmpty }
+
+    /// Steps torn down by the earlier runs of one teardown: the teardown runs just before
+    /// `runID` that ended waiting on AWS (`teardown incomplete`), newest step first.
+    public func stepsTornDownByEarlierRuns(ofTeardownRun runID: String) -> [StepState] {
+        guard let index = runs.lastIndex(where: { $0.id == runID }) else { return [] }
+        var earlier: Set<String> = []
+        for run in runs[..<index].reversed() {
+            guard run.command == "teardown", run.outcome == "teardown incomplete" else { break }
+            earlier.insert(run.id)
+        }
+        return order.reversed().compactMap { steps[$0] }.filter { $0.status == .tornDown && earlier.contains($0.run) }
+    }
 }

@@ -176,6 +176,20 @@ public struct StepKind: Sendable {
     }
 
     public func validate(input: JSONValue) -> [InputIssue] { validate(input) }
+
+    /// The issues that literal inputs decide: `validate` on an input that may still hold
+    /// `${steps.…}` references, without the issues at a path whose value is such a reference
+    /// (those are checked again once the referenced output is known).
+    public func literalIssues(input: JSONValue) -> [InputIssue] {
+        validate(input).filter { issue in
+            var value: JSONValue? = input
+            for key in issue.path {
+                guard let next = value?[key] else { break }
+                value = next
+            }
+            return !(value?.hasStepReferences ?? false)
+        }
+    }
 }
 
 /// The step kinds a workflow may use, by `uses:` name.

@@ -47,13 +47,15 @@ public struct WorkflowStep: Sendable {
     /// Steps this one must follow: referenced outputs and `needs:`.
     public var dependencies: [String]
     public var location: SourceLocation
-    /// Where each input path (`with.source.git`) is in the file, for later findings.
+    /// Where each input value (`with.source.git`) and each key (`key:with.source.git`) is in the
+    /// file, for later findings.
     public var locations: [String: SourceLocation]
 
     public func location(of path: [String]) -> SourceLocation {
         var path = path
         while !path.isEmpty {
-            if let location = locations[(["with"] + path).joined(separator: ".")] { return location }
+            let dotted = (["with"] + path).joined(separator: ".")
+            if let location = locations["key:" + dotted] ?? locations[dotted] { return location }
             path.removeLast()
         }
         return locations["with"] ?? location

@@ -277,14 +277,18 @@ private struct Parser {
     mutating func validateInputs(_ steps: [WorkflowStep]) {
         guard !diagnostics.hasErrors else { return }
         for step in steps {
-            guard let kind = registry[step.kind], !step.input.hasStepReferences else { continue }
-            do {
-                _ = try kind.makeStep(id: step.id, input: step.input)
-            } catch {
-                self.error("step '\(step.id)' (\(step.kind)): the inputs do not fit the step: \(error)", step.locations["with"] ?? step.location)
-                continue
+            guard let kind = registry[step.kind] else { continue }
+            if !step.input.hasStepReferences {
+                do {
+                    _ = try kind.makeStep(id: step.id, input: step.input)
+                } catch {
+                    self.error("step '\(step.id)' (\(step.kind)): the inputs do not fit the step: \(error)", step.locations["with"] ?? step.location)
+                    continue
+                }
             }
-            for issue in kind.validate(input: step.input) {
+            // Limits that literal values decide are checked here, offline; values that refer to
+            // another step's outputs are checked by plan once those are known.
+            for issue in kind.literalIssues(input: step.input) {
                 self.error("step '\(step.id)' (\(step.kind)): \(issue.message)", step.location(of: issue.path))
             }
         }
@@ -314,6 +318,8 @@ private struct Parser {
                     error("unknown key '\(key)' for \(owner); \(hint)expected one of: \(names.joined(separator: ", "))", location(keyNode))
                     continue
                 }
+                // Rules about a value (`memory: 256`) point at its key, where the reader looks.
+                locations["key:" + path + "." + key] = location(keyNode)
                 if isNull(valueNode) {
                     if field.required { error("'\(key)' has no value; it expects \(field.type.phrase)", location(valueNode)) }
                     continue

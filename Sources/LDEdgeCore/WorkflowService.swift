@@ -15,6 +15,9 @@ public enum ExitStatus: Int32, Sendable {
     case usage = 64
     /// The workflow file is invalid; nothing was changed.
     case invalidWorkflow = 65
+    /// The machine is not set up for a step (AWS credentials or region, LaunchDarkly token):
+    /// `EX_CONFIG` from the same sysexits family as 64 and 65. Nothing was changed.
+    case configuration = 78
 }
 
 /// The commands' logic: each `ldedge` subcommand parses its flags and calls one method here.
@@ -58,12 +61,18 @@ public struct WorkflowService: Sendable {
         } catch let error as EngineError {
             switch error {
             case .planHasErrors(let diagnostics):
+                if reportConfigurationProblems(diagnostics) { return .configuration }
                 console.diagnostics(diagnostics)
                 console.err("the plan has errors; nothing was changed")
                 return .invalidWorkflow
-            case .teardownIncomplete(_, let pending):
+            case .teardownIncomplete(let failed, let pending):
+                if failed.isEmpty {
+                    // Waiting on AWS (replicas) is the expected course of a Lambda@Edge teardown, not a failure.
+                    console.err(console.paint("\(error)", "33"))
+                    return .teardownPending
+                }
                 console.err(console.paint("error: \(error)", "31"))
-                return pending.isEmpty ? .failure : .teardownPending
+                return .failure
             case .declined:
                 console.err(error.description)
                 return .failure
@@ -75,6 +84,18 @@ public struct WorkflowService: Sendable {
             console.err(console.paint("error: \(Secrets.shared.redact("\(error)"))", "31"))
             return .failure
         }
+    }
+
+    /// Prints the configuration problems among `findings` to stderr, with the way to run without
+    /// an account; true when there were any (the command then exits 78).
+    func reportConfigurationProblems(_ findings: [Diagnostic]) -> Bool {
+        let problems = findings.configurationProblems
+        guard !problems.isEmpty else { return false }
+        console.err(console.paint("ldedge is not configured for \(problems.count == 1 ? "a step" : "\(problems.count) steps") of this workflow:", "31"))
+        console.diagnostics(problems)
+        console.err("note: \(Diagnostic.sandboxHint)")
+        console.err("nothing was changed")
+        return true
     }
 
     // MARK: Commands
@@ -108,11 +129,13 @@ public struct WorkflowService: Sendable {
             let workflow = try load(path)
             let git = try? GitStamp.read(at: workflow.directory, stateRoot: stateRoot)
             let plan = try await engine(quiet: true).plan(workflow, git: git)
+            let unconfigured = reportConfigurationProblems(plan.allFindings)
             if json {
                 console.out(String(decoding: try JSONEncoder.pretty.encode(plan), as: UTF8.self))
             } else {
                 console.out(PlanRenderer(colors: console.colorsOnStdout).render(plan))
             }
+            if unconfigured { return .configuration }
             if plan.hasErrors { return .invalidWorkflow }
             return detailedExitCode && plan.hasChanges ? .changesPending : .success
         }
@@ -135,12 +158,15 @@ public struct WorkflowService: Sendable {
             if git.dirty && !flags.allowDirty { throw EngineError.dirtyTree(paths: git.changedPaths) }
             if flags.dryRun {
                 let plan = try await engine(quiet: true).plan(workflow, git: git)
+                let unconfigured = reportConfigurationProblems(plan.allFindings)
+                if unconfigured, !flags.json { return .configuration }
                 if flags.json {
                     console.out(String(decoding: try JSONEncoder.pretty.encode(plan), as: UTF8.self))
                 } else {
                     console.out(PlanRenderer(colors: console.colorsOnStdout).render(plan))
                     console.err("dry run: nothing was changed")
                 }
+                if unconfigured { return .configuration }
                 return plan.hasErrors ? .invalidWorkflow : .success
             }
             let engine = engine { options in
@@ -175,28 +201,75 @@ public struct WorkflowService: Sendable {
 
     /// Finds which workflow a command means: a workflow file, a recorded name, or the only one.
     public func resolveWorkflowName(_ argument: String?) throws -> (name: String, workflow: Workflow?) {
+        guard let deployed = try deployedWorkflow(argument) else {
+            throw StateError.noState(folder: argument.map { stateRoot.appendingPathComponent($0).path } ?? stateRoot.path)
+        }
+        return deployed
+    }
+
+    /// Like `resolveWorkflowName`, but nil when nothing is deployed (no state recorded for the
+    /// named workflow, or none at all), so every command says so the same way.
+    public func deployedWorkflow(_ argument: String?) throws -> (name: String, workflow: Workflow?)? {
         if let argument {
             if FileManager.default.fileExists(atPath: argument) {
                 let workflow = try load(argument)
-                return (workflow.name, workflow)
+                return StateStore(root: stateRoot, workflow: workflow.name).exists ? (workflow.name, workflow) : nil
             }
             if StateStore.workflows(in: stateRoot).contains(argument) { return (argument, nil) }
-            throw StateError.noState(folder: stateRoot.appendingPathComponent(argument).path)
+            if argument.contains("/") || argument.hasSuffix(".yaml") || argument.hasSuffix(".yml") {
+                throw EngineError.unresolved(step: argument, detail: "no workflow file at \(argument); name an existing workflow file or a deployed workflow's name")
+            }
+            return nil
         }
         let names = StateStore.workflows(in: stateRoot)
         if names.count == 1 { return (names[0], nil) }
-        if names.isEmpty { throw StateError.noState(folder: stateRoot.path) }
+        if names.isEmpty { return nil }
         throw StateError.ambiguous(folder: stateRoot.path, workflows: names)
+    }
+
+    /// `deployedWorkflow`, and with `json` an error is also a JSON document on stdout.
+    func deployedWorkflow(_ argument: String?, json: Bool) throws -> (name: String, workflow: Workflow?)? {
+        do {
+            return try deployedWorkflow(argument)
+        } catch {
+            if json {
+                var object: [String: JSONValue] = ["error": .string(Secrets.shared.redact("\(error)"))]
+                if case StateError.ambiguous(_, let names) = error { object["workflows"] = .array(names.map(JSONValue.string)) }
+                console.out(String(decoding: (try? JSONEncoder.pretty.encode(JSONValue.object(object))) ?? Data(), as: UTF8.self))
+            }
+            throw error
+        }
+    }
+
+    /// "nothing deployed: ..." — one wording for status and teardown, with or without a workflow.
+    func nothingDeployed(_ argument: String?) -> String {
+        let place = stateRoot.path
+        if let argument { return "nothing deployed: no ldedge state for '\(argument)' in \(place)" }
+        return "nothing deployed: no ldedge state in \(place) (deploy from this directory, or run where you deployed)"
+    }
+
+    /// The JSON `status --json` and `teardown --json` print when nothing is deployed.
+    func nothingDeployedJSON(_ argument: String?) -> String {
+        var object: [String: JSONValue] = ["workflows": .array([]), "message": .string(nothingDeployed(argument))]
+        if let argument { object["workflow"] = .string(argument) }
+        return String(decoding: (try? JSONEncoder.pretty.encode(JSONValue.object(object))) ?? Data(), as: UTF8.self)
     }
 
     public func teardown(_ argument: String?, yes: Bool, json: Bool, stepOptions: [String: String]) async -> ExitStatus {
         await run {
-            let (name, workflow) = try resolveWorkflowName(argument)
+            guard let (name, workflow) = try deployedWorkflow(argument, json: json) else {
+                if json { console.out(nothingDeployedJSON(argument)) } else { console.out(nothingDeployed(argument)) }
+                return .success
+            }
             let store = StateStore(root: stateRoot, workflow: name)
             let state = try store.load()
             let targets = state.teardownOrder
             if targets.isEmpty {
-                console.out("nothing to tear down for '\(name)': no step owns anything")
+                if json {
+                    console.out(String(decoding: try JSONEncoder.pretty.encode(TeardownReport(workflow: name, removed: [:], steps: [])), as: UTF8.self))
+                } else {
+                    console.out("nothing to tear down for '\(name)': no step owns anything")
+                }
                 return .success
             }
             if !json {
@@ -225,7 +298,10 @@ public struct WorkflowService: Sendable {
 
     public func status(_ argument: String?, json: Bool) async -> ExitStatus {
         await run {
-            let (name, _) = try resolveWorkflowName(argument)
+            guard let (name, _) = try deployedWorkflow(argument, json: json) else {
+                if json { console.out(nothingDeployedJSON(argument)) } else { console.out(nothingDeployed(argument)) }
+                return .success
+            }
             let state = try StateStore(root: stateRoot, workflow: name).load()
             if json {
                 console.out(String(decoding: try JSONEncoder.pretty.encode(state), as: UTF8.self))
@@ -238,7 +314,8 @@ public struct WorkflowService: Sendable {
             }
             for id in state.order {
                 guard let step = state.steps[id] else { continue }
-                console.out("  \(id) (\(step.kind)): \(step.status.rawValue)\(step.error.map { " - \($0)" } ?? "")")
+                let note = step.error.map { step.status == .pendingTeardown ? " - waiting: \($0)" : " - \($0)" } ?? ""
+                console.out("  \(id) (\(step.kind)): \(step.status.rawValue)\(note)")
                 for resource in step.resources { console.out("      \(resource.adopted ? "adopted" : "owns") \(resource.label)") }
                 for (key, value) in step.outputs.sorted(by: { $0.key < $1.key }) where !value.isEmpty {
                     console.out("      \(key) = \(value)")

@@ -204,6 +204,9 @@ final class CLITests: XCTestCase {
         let plan = try JSONDecoder().decode(WorkflowPlan.self, from: Data(json.stdout.utf8))
         XCTAssertFalse(plan.hasChanges)
         XCTAssertEqual(try ldedge(["teardown", "--yes"]).status, 0)
-        XCTAssertEqual(try ldedge(["teardown", "--yes", "nothing-here"]).status, 1)
+        // Nothing deployed under that name: the same answer as without a name (exit 0, "nothing deployed").
+        let nothing = try ldedge(["teardown", "--yes", "nothing-here"])
+        XCTAssertEqual(nothing.status, 0)
+        XCTAssertTrue(nothing.stdout.hasPrefix("nothing deployed"), nothing.stdout)
     }
 }

@@ -159,4 +159,31 @@ final class RebrandTests: XCTestCase {
             try FileManager.default.removeItem(at: project.file(".ldedge"))
         }
     }
+
+    /// While CloudFront holds the function's replicas, teardown says it is waiting (exit 3, no
+    /// "error:"); the run that finishes reports everything removed by every run of the teardown,
+    /// and `status` no longer carries the "still replicated" note.
+    func testTeardownWaitingOnReplicasIsNotAFailure() async throws {
+        _ = try await adoptedFlag()
+        XCTAssertEqual(try ldedge(["deploy", "workflows/rebrand.yaml", "--yes"]).status, 0)
+        try await emulator.configure(replicaReleaseSeconds: 4)
+        let first = try ldedge(["teardown", "--yes"])
+        XCTAssertEqual(first.status, ExitStatus.teardownPending.rawValue, first.stderr)
+        XCTAssertTrue(first.stderr.contains("waiting"), first.stderr)
+        XCTAssertFalse(first.stderr.contains("error:"), first.stderr)
+        XCTAssertFalse(first.stderr.contains("teardown failed"), first.stderr)
+        let waiting = try ldedge(["status"])
+        XCTAssertTrue(waiting.stdout.contains("waiting: function"), waiting.stdout)
+
+        Thread.sleep(forTimeInterval: 4.5)
+        let last = try ldedge(["teardown", "--yes"])
+        XCTAssertEqual(last.status, 0, last.stderr)
+        for id in ["flag", "trigger", "package", "build", "cdn", "site"] {
+            XCTAssertTrue(last.stdout.contains("  \(id): "), "the summary lists \(id), removed by the first run:\n\(last.stdout)")
+        }
+        XCTAssertTrue(last.stdout.contains("function rebrand-viewer-request"), last.stdout)
+        let status = try ldedge(["status"])
+        XCTAssertFalse(status.stdout.contains("replicated"), status.stdout)
+        XCTAssertFalse(status.stdout.contains("teardown' again"), status.stdout)
+    }
 }

@@ -114,9 +114,10 @@ extension AWSConfiguration {
         logger: Logger = Logger(label: "ldedge.aws")
     ) throws -> AWSConfiguration {
         let files = try SharedConfigFiles.load(environment: environment)
-        let profileName = explicitProfile ?? environment["AWS_PROFILE"] ?? environment["AWS_DEFAULT_PROFILE"] ?? "default"
+        // An empty variable counts as unset, as in the AWS CLI.
+        let profileName = explicitProfile ?? nonEmpty(environment["AWS_PROFILE"]) ?? nonEmpty(environment["AWS_DEFAULT_PROFILE"]) ?? "default"
         let profile = files.profile(named: profileName)
-        if explicitProfile != nil || environment["AWS_PROFILE"] != nil, profile == nil {
+        if explicitProfile != nil || nonEmpty(environment["AWS_PROFILE"]) != nil, profile == nil {
             throw AWSError.configuration("profile \"\(profileName)\" is not defined in \(files.credentialsPath) or \(files.configPath); add it or unset AWS_PROFILE")
         }
         let region = explicitRegion ?? nonEmpty(environment["AWS_REGION"]) ?? nonEmpty(environment["AWS_DEFAULT_REGION"]) ?? profile?["region"]

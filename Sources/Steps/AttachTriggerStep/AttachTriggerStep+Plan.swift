@@ -22,9 +22,8 @@ extension AttachTriggerStep {
     public func plan(_ context: StepContext) async throws -> StepPlan {
         let client = try clients(context)
         let limits = EdgeLimits.of(eventType)
-        // The loader checks inputs only for steps without references; repeat the rules here so a
-        // step fed by earlier steps' outputs is still refused before anything changes.
-        var findings: [Diagnostic] = Self.validate(input).map { .error($0.message) }
+        // The input rules (`validate`) were checked by the engine, each located at its key.
+        var findings: [Diagnostic] = []
         var changes: [PlannedChange] = []
         var data = TriggerPlan()
 

@@ -310,7 +310,12 @@ public struct BuildHandlerStep: Step {
     }
 }
 
-public enum BuildHandlerError: Error, CustomStringConvertible {
+public enum BuildHandlerError: ConfigurationProblem, CustomStringConvertible {
+    public var isConfigurationProblem: Bool {
+        if case .noSDKKey = self { return true }
+        return false
+    }
+
     case noSDKKey
     case sdkKeyUnavailable(project: String, environment: String, reason: String)
     case templateNotFound(searched: [String], name: String)

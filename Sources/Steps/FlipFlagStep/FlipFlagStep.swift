@@ -364,7 +364,12 @@ func format(_ value: Double) -> String {
     value.rounded() == value ? String(Int(value)) : String(format: "%g", value)
 }
 
-public enum FlipFlagError: Error, CustomStringConvertible {
+public enum FlipFlagError: ConfigurationProblem, CustomStringConvertible {
+    public var isConfigurationProblem: Bool {
+        if case .noAccessToken = self { return true }
+        return false
+    }
+
     case missingFlag(project: String, flag: String)
     case guardFailed(url: String, failures: Int, samples: Int, limit: String)
     case noAccessToken
