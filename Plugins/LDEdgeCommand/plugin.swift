@@ -12,10 +12,10 @@ struct LDEdgeCommand: CommandPlugin {
         let package = context.package.directoryURL
         let tool: URL
         if let current = upToDateBinary(in: package) {
-            Diagnostics.remark("running .build/debug/ldedge: it is newer than Package.swift and every file under Sources/")
+            say("ldedge: running .build/debug/ldedge, which is newer than Package.swift and every file under Sources/ (no build)")
             tool = current
         } else {
-            Diagnostics.remark("building ldedge (sources changed since the last build)")
+            say("ldedge: building the ldedge product (sources changed since the last build, or none exists yet)")
             let result = try packageManager.build(.product("ldedge"), parameters: .init(configuration: .debug, logging: .concise))
             guard result.succeeded else {
                 Diagnostics.error("building ldedge failed:\n\(result.logText)")
@@ -49,6 +49,11 @@ struct LDEdgeCommand: CommandPlugin {
             if let date = modified(file), date > built { return nil }
         }
         return binary
+    }
+
+    /// One line on stderr (a remark is shown only with --verbose).
+    func say(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     func modified(_ url: URL) -> Date? {
