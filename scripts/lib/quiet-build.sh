@@ -5,7 +5,7 @@ quiet_build() {
     local log="$1"; shift
     mkdir -p "$(dirname "$log")"
     local started=$SECONDS
-    printf 'building ldedge (swift build %s; log: %s)...' "$*" "$log" >&2
+    printf 'building ldedge (swift build%s; log: %s)...' "${*:+ $*}" "$log" >&2
     swift build "$@" >"$log" 2>&1 &
     local pid=$!
     if [ -t 2 ]; then
@@ -17,7 +17,11 @@ quiet_build() {
         done
     fi
     if wait "$pid"; then
-        printf '\rbuilding ldedge: done in %ds (log: %s)%*s\n' $((SECONDS - started)) "$log" 20 '' >&2
+        if [ -t 2 ]; then
+            printf '\rbuilding ldedge: done in %ds (log: %s)%*s\n' $((SECONDS - started)) "$log" 20 '' >&2
+        else
+            printf ' done in %ds\n' $((SECONDS - started)) >&2
+        fi
     else
         printf '\n' >&2
         tail -n 60 "$log" >&2
