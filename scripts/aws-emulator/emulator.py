@@ -394,7 +394,38 @@ class Emulator:
                     "runtime": function.run_time, "memorySize": function.memory_size, "timeout": function.timeout,
                 }
         cloudfront = self.cloudfront.inventory()
-        return {"buckets": buckets, "roles": roles, "functions": functions, **cloudfront}
+        return {"buckets": buckets, "roles": roles, "functions": functions, **cloudfront, **self.relay_inventory()}
+
+    @staticmethod
+    def relay_inventory():
+        """What the relay-proxy step creates: live tables, secrets (not scheduled for deletion), ACTIVE ECS resources."""
+        from moto.dynamodb.models import dynamodb_backends
+        from moto.ecs.models import ecs_backends
+        from moto.secretsmanager.models import secretsmanager_backends
+
+        account = DEFAULT_ACCOUNT_ID
+        tables, secrets, clusters, services, task_definitions = {}, {}, {}, {}, {}
+        for region, backend in list(dynamodb_backends[account].items()):
+            for name, table in backend.tables.items():
+                tables[name] = {"region": region, "arn": table.table_arn, "itemCount": len(list(table.all_items()))}
+        for region, backend in list(secretsmanager_backends[account].items()):
+            for name, secret in list(backend.secrets.items()):
+                if getattr(secret, "deleted_date", None) is None:
+                    secrets[secret.name] = {"region": region, "arn": secret.arn}
+        for region, backend in list(ecs_backends[account].items()):
+            for name, cluster in backend.clusters.items():
+                if cluster.status != "INACTIVE":
+                    clusters[name] = {"region": region, "arn": cluster.arn}
+            for pair, service in backend.services.items():
+                if service.status != "INACTIVE":
+                    services[pair] = {"region": region, "desiredCount": service.desired_count,
+                                      "taskDefinition": service.task_definition}
+            for family, revisions in backend.task_definitions.items():
+                for revision, definition in revisions.items():
+                    if definition.status == "ACTIVE":
+                        task_definitions[f"{family}:{revision}"] = {"region": region, "arn": definition.arn}
+        return {"tables": tables, "secrets": secrets, "ecsClusters": clusters, "ecsServices": services,
+                "taskDefinitions": task_definitions}
 
 
 def _esc(text):
