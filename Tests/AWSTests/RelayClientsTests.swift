@@ -70,9 +70,11 @@ final class RelayClientsTests: EmulatorTestCase {
         let listed = try await ecs.listTaskDefinitions(familyPrefix: "relay")
         XCTAssertEqual(listed, [definition.taskDefinitionArn])
 
+        let vpc = try await client.ec2.defaultVpc()
+        let subnets = try await client.ec2.describeSubnets(vpcId: try XCTUnwrap(vpc).vpcId).map(\.subnetId)
         let service = try await ecs.createService(ECSFargateServiceRequest(
             cluster: "relay", serviceName: "relay", taskDefinition: definition.taskDefinitionArn, desiredCount: 1,
-            subnets: ["subnet-1"], assignPublicIp: true))
+            subnets: subnets, assignPublicIp: true))
         XCTAssertEqual(service.desiredCount, 1)
         let present = try await ecs.serviceIfPresent(cluster: "relay", service: "relay")
         XCTAssertEqual(present?.serviceName, "relay")

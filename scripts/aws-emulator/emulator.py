@@ -97,6 +97,10 @@ class Emulator:
             params = dict(parse_qsl(body.decode("utf-8", "replace")))
             with self.lock:
                 self.role_visible_at[params.get("RoleName", "")] = time.time() + self.options.iam_propagation_seconds
+        if service == "ecs" and operation in ("CreateService", "UpdateService"):
+            body = self.ecs_default_security_groups(body, region_of(environ))
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
         if service == "cloudfront":
             status, headers, payload = self.cloudfront.handle(method, path, query, body, environ)
             start_response(status, headers)
@@ -182,6 +186,28 @@ class Emulator:
         headers.append(("Content-Length", str(len(payload))))
         start_response(f"{status} {reason}", headers)
         return [payload]
+
+    # ---------------------------------------------------------------- ECS patches
+
+    @staticmethod
+    def ecs_default_security_groups(body, region):
+        """AWS gives awsvpc tasks without securityGroups the VPC's default group; moto fails with a KeyError."""
+        try:
+            spec = json.loads(body or b"{}")
+            vpc_config = spec["networkConfiguration"]["awsvpcConfiguration"]
+        except (ValueError, KeyError, TypeError):
+            return body
+        if vpc_config.get("securityGroups") or not vpc_config.get("subnets"):
+            return body
+        from moto.ec2.models import ec2_backends
+        backend = ec2_backends[DEFAULT_ACCOUNT_ID][region]
+        try:
+            vpc_id = backend.get_subnet(vpc_config["subnets"][0]).vpc_id
+            group = backend.get_default_security_group(vpc_id)
+        except Exception:  # an unknown subnet: let moto answer InvalidParameterException
+            return body
+        vpc_config["securityGroups"] = [group.id] if group is not None else []
+        return json.dumps(spec).encode()
 
     # ---------------------------------------------------------------- Lambda patches
 

@@ -119,8 +119,8 @@ extension RelayProxyStep {
         }
 
         let complete = !changes.contains { $0.action != .none }
-        let outputs = complete ? outputs(names, tableArn: data.tableArn ?? "", secretArn: data.secretArn ?? "") : [:]
-        return StepPlan(changes: changes, findings: findings, outputs: outputs, data: try JSONValue(encoding: data))
+        let known = complete ? outputs(names, tableArn: data.tableArn ?? "", secretArn: data.secretArn ?? "") : [:]
+        return StepPlan(changes: changes, findings: findings, outputs: known, data: try JSONValue(encoding: data))
     }
 
     func outputs(_ names: Names, tableArn: String, secretArn: String) -> [String: String] {

@@ -90,7 +90,10 @@ public struct RelayProxyStep: Step {
     }
 
     var cpu: Int { input.cpu ?? 512 }
-    var memory: Int { input.memory ?? 1024 }
+    var memory: Int { input.memory ?? Self.defaultMemory(cpu: cpu) }
+
+    /// 1024 MiB, or the smallest size Fargate allows with `cpu`.
+    static func defaultMemory(cpu: Int) -> Int { max(1024, fargateSizes[cpu]?.lowerBound ?? 1024) }
     var desiredCount: Int { input.desiredCount ?? 1 }
     var environmentName: String { input.environment ?? "production" }
     var pollInterval: Double { max(0.05, input.pollInterval ?? 5) }
@@ -108,7 +111,7 @@ public struct RelayProxyStep: Step {
         }
         let cpu = input.cpu ?? 512
         if let range = fargateSizes[cpu] {
-            let memory = input.memory ?? max(1024, range.lowerBound)
+            let memory = input.memory ?? defaultMemory(cpu: cpu)
             if !range.contains(memory) || (memory > 512 && memory % 1024 != 0) {
                 issues.append(InputIssue(["memory"], "Fargate runs \(cpu) CPU units with \(range.lowerBound)-\(range.upperBound) MiB in 1024 MiB steps (got \(memory))"))
             }
