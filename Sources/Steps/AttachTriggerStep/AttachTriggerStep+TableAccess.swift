@@ -3,6 +3,12 @@ import AWSStepSupport
 import Foundation
 import LDEdgeCore
 
+/// The read policy as it was before this run (nil: there was none).
+struct TableAccessUndo: Codable, Sendable {
+    var policy: String
+    var previous: String?
+}
+
 /// Read access to the Relay Proxy's DynamoDB table for a handler in daemon mode (`tableArn`):
 /// one inline policy on the execution role allowing only GetItem, Query and BatchGetItem on it.
 extension AttachTriggerStep {
@@ -36,14 +42,25 @@ extension AttachTriggerStep {
         let iam = try clients(context).iam
         let role = Self.roleName(fromArn: roleArn)
         let document = Self.tableReadPolicy(tableArn)
-        if let current = try? await iam.getRolePolicy(roleName: role, policyName: Self.tableReadPolicyName), Self.sameDocument(current, document) { return }
+        let current = try? await iam.getRolePolicy(roleName: role, policyName: Self.tableReadPolicyName)
+        if let current, Self.sameDocument(current, document) { return }
+        let undo = TableAccessUndo(policy: Self.tableReadPolicyName, previous: current)
         try await context.perform("allow role \(role) to read dynamodb table \(tableArn)",
-                                  undo: UndoRecord("delete-role-policy", resource: role, data: .string(Self.tableReadPolicyName))) {
+                                  undo: UndoRecord("restore-role-policy", resource: role, data: try JSONValue(encoding: undo))) {
             try await iam.putRolePolicy(roleName: role, policyName: Self.tableReadPolicyName, policyDocument: document)
         }
         let id = "\(role)/\(Self.tableReadPolicyName)"
         if !context.ownedResources.contains(where: { $0.type == "role-policy" && $0.id == id }) {
             try context.own(Resource(type: "role-policy", id: id, attributes: ["role": role, "policy": Self.tableReadPolicyName]))
+        }
+    }
+
+    /// Rollback: puts back the document the policy had before this run, or deletes it.
+    func restoreTableAccess(role: String, _ undo: TableAccessUndo, _ context: StepContext) async throws {
+        guard let previous = undo.previous else { return try await removeTableAccess(role: role, policy: undo.policy, context) }
+        let iam = try clients(context).iam
+        try await context.perform("put back inline policy \(undo.policy) of role \(role)") {
+            do { try await iam.putRolePolicy(roleName: role, policyName: undo.policy, policyDocument: previous) } catch where error.isAWSNotFound {}
         }
     }
 

@@ -53,8 +53,8 @@ extension AttachTriggerStep {
                 try await context.perform("detach \(policy) from role \(record.resource)") {
                     do { try await client.iam.detachRolePolicy(roleName: record.resource, policyArn: policy) } catch where error.isAWSNotFound {}
                 }
-            case "delete-role-policy":
-                try await removeTableAccess(role: record.resource, policy: record.data.stringValue ?? Self.tableReadPolicyName, context)
+            case "restore-role-policy":
+                try await restoreTableAccess(role: record.resource, try record.payload(TableAccessUndo.self), context)
             case "delete-role" where !tearingDown:
                 try await deleteRole(record.resource, context)
                 for resource in context.ownedResources where resource.type == "role" && resource.id == record.resource { try context.release(resource) }
