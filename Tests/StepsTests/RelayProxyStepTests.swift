@@ -144,7 +144,8 @@ final class RelayProxyStepTests: AWSStepsTestCase {
     }
 
     func testBadInputIsRefusedWithLocationsBeforeAnyChange() async throws {
-        XCTAssertThrowsError(try load(relayWorkflow(table: "x", extra: "\n      cpu: 300\n      environment: prod-1"))) { error in
+        let yaml = relayWorkflow(table: "x", extra: "\n      cpu: 300").replacingOccurrences(of: "environment: production", with: "environment: prod-1")
+        XCTAssertThrowsError(try load(yaml)) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains("workflow.yaml:"), text)
             XCTAssertTrue(text.contains("table names are 3-255"), text)
