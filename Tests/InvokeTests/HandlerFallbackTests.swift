@@ -187,7 +187,7 @@ final class HandlerFallbackTests: XCTestCase {
     }
 
     func sandboxEvents(_ sandbox: SandboxServer) async throws -> [[String: Any]] {
-        let (data, _) = try await URLSession.shared.data(from: try XCTUnwrap(URL(string: sandbox.baseURI + "/_sandbox/events")))
+        let data = try Data(contentsOf: try XCTUnwrap(URL(string: sandbox.baseURI + "/_sandbox/events")))
         let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         return summary["events"] as? [[String: Any]] ?? []
     }

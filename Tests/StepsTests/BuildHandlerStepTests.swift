@@ -188,7 +188,6 @@ final class BuildHandlerStepTests: XCTestCase {
                 with:
                   flag: rebrand
                   table: ldedge-relay
-                  fallback: sometimes
             """
         XCTAssertThrowsError(try load(text, environment: [:])) { error in
             let message = "\(error)"

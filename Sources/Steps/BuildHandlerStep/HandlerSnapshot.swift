@@ -3,7 +3,7 @@ import Foundation
 import LDEdgeCore
 import LaunchDarkly
 
-private typealias JSONValue = LDEdgeCore.JSONValue
+typealias JSONValue = LDEdgeCore.JSONValue
 
 /// The flag as LaunchDarkly serves it to SDKs when the handler is built, baked into the package as
 /// `ldedge_snapshot.json` so a container that cannot reach LaunchDarkly within `initTimeout` keeps
