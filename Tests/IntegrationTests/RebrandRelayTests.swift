@@ -49,6 +49,7 @@ final class RebrandRelayTests: XCTestCase {
     func split(_ count: Int) throws -> (old: Int, new: Int) {
         let result = try ldedge(["invoke", "workflows/rebrand-relay.yaml", "--ips", String(count), "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
+        if ProcessInfo.processInfo.environment["LDEDGE_TEST_VERBOSE"] != nil { print(result.stderr) }
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         XCTAssertEqual(object?["inconsistent"] as? Int, 0, "the same IP always gets the same answer")
         return (object?["oldSite"] as? Int ?? -1, object?["newSite"] as? Int ?? -1)
