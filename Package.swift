@@ -67,7 +67,7 @@ let package = Package(
             name: "BuiltinSteps",
             dependencies: [
                 "LDEdgeCore", "RunStep", "CleanupStep", "BuildHandlerStep", "PackageZipStep",
-                "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep", "FlipFlagStep",
+                "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep", "FlipFlagStep", "RelayProxyStep",
             ],
             swiftSettings: settings
         ),
@@ -80,6 +80,7 @@ let package = Package(
         step("UploadSiteStep", ["AWS", "AWSStepSupport", "Git"]),
         step("EdgeDistributionStep", ["AWS", "AWSStepSupport"]),
         step("AttachTriggerStep", ["AWS", "AWSStepSupport"]),
+        step("RelayProxyStep", ["AWS", "AWSStepSupport", "LaunchDarkly", .product(name: "Crypto", package: "swift-crypto")]),
         step("FlipFlagStep", ["LaunchDarkly", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
 
         // What the AWS step kinds share (steps never depend on each other).
@@ -107,7 +108,7 @@ let package = Package(
         .target(
             name: "LDSandbox",
             dependencies: [
-                "LaunchDarkly",
+                "LaunchDarkly", "AWS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -158,13 +159,13 @@ let package = Package(
             name: "StepsTests",
             dependencies: [
                 "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox",
-                "RunStep", "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep",
+                "RunStep", "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep", "RelayProxyStep",
             ],
             swiftSettings: settings
         ),
         .testTarget(name: "AWSTests", dependencies: ["AWS", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "LaunchDarklyTests", dependencies: ["LaunchDarkly", "LDSandbox", "LDEdgeTestSupport"], swiftSettings: settings),
-        .testTarget(name: "LDSandboxTests", dependencies: ["LDSandbox", "LaunchDarkly", "LDEdgeTestSupport"], swiftSettings: settings),
+        .testTarget(name: "LDSandboxTests", dependencies: ["LDSandbox", "LaunchDarkly", "LDEdgeTestSupport", "AWS"], swiftSettings: settings),
         .testTarget(name: "GitTests", dependencies: ["Git", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(

@@ -5,6 +5,7 @@ import EdgeDistributionStep
 import FlipFlagStep
 import LDEdgeCore
 import PackageZipStep
+import RelayProxyStep
 import RunStep
 import UploadSiteStep
 
@@ -19,5 +20,6 @@ extension StepRegistry {
         StepKind(PackageZipStep.self),
         StepKind(AttachTriggerStep.self),
         StepKind(FlipFlagStep.self),
+        StepKind(RelayProxyStep.self),
     ])
 }

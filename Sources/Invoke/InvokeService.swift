@@ -43,7 +43,8 @@ public struct InvokeService: Sendable {
         let package = try resolvePackage(options)
         let runnerDirectory = try RunnerLocator.locate(environment: options.environment)
         progress("starting \(package.runtime) runner for \(package.zip)")
-        let session = try InvokeSession(package: package, runnerDirectory: runnerDirectory, environment: options.environment)
+        let session = try InvokeSession(package: package, runnerDirectory: runnerDirectory,
+                                        environment: HandlerEnvironment.make(options.environment, package: package))
         defer { session.close() }
         progress(String(format: "handler loaded in %.0f ms (process start, import, SDK initialisation)", session.runner.initMs))
         if let count = options.ips {

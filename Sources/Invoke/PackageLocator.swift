@@ -10,6 +10,9 @@ public struct HandlerPackage: Sendable, Equatable {
     public var handler: String
     /// The new site's path prefix, to tell old from new in `--ips` splits.
     public var newPrefix: String
+    /// The workflow's `aws.endpoint` and `aws.region`: the handler's AWS SDK (daemon mode) talks to them.
+    public var awsEndpoint: String?
+    public var awsRegion: String?
 
     public init(zip: String, runtime: String, handler: String, newPrefix: String = "/site/beta/") {
         self.zip = zip
@@ -67,10 +70,15 @@ public struct PackageLocator: Sendable {
         let builds = applied.filter { $0.kind == "build-handler" }
         let source = package.input["source"]?.stringValue
         let build = builds.first { source != nil && $0.outputs["dir"] == source } ?? builds.first
+        var found: HandlerPackage
         if let build, let runtime = build.outputs["runtime"], let handler = build.outputs["handler"] {
-            return HandlerPackage(zip: zip, runtime: runtime, handler: handler, newPrefix: build.input["newPrefix"]?.stringValue ?? "/site/beta/")
+            found = HandlerPackage(zip: zip, runtime: runtime, handler: handler, newPrefix: build.input["newPrefix"]?.stringValue ?? "/site/beta/")
+        } else {
+            found = try Self.detect(zip: zip)
         }
-        return try Self.detect(zip: zip)
+        found.awsEndpoint = state.settings.aws?.endpoint
+        found.awsRegion = state.settings.aws?.region
+        return found
     }
 
     /// Guesses runtime and handler from a zip's entry point (handler.py or index.js).

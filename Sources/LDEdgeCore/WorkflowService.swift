@@ -445,6 +445,11 @@ extension WorkflowService {
             if state.steps[target.id]?.status != .applied && change != .resume {
                 console.err("note: '\(target.id)' has not been deployed yet; this sets the flag only (run 'ldedge deploy' for the rest)")
             }
+            let snapshotting = workflow.steps.filter { $0.kind == "build-handler" && $0.input["fallback"]?.stringValue != "default" }
+            if !snapshotting.isEmpty {
+                console.err("warning: containers cut off from LaunchDarkly evaluate the flag snapshot baked into the handler at deploy time "
+                    + "(step '\(snapshotting[0].id)'), not this change; run 'ldedge deploy' to refresh the snapshot")
+            }
             let console = self.console
             let interactive = !yes && Console.standardInputIsTerminal
             let trap = SignalTrap.install(console: console)

@@ -45,3 +45,29 @@ final class EventSink: @unchecked Sendable {
         lock.unlock()
     }
 }
+
+/// Requests to the SDK endpoints (everything outside `/api/v2` and `/_sandbox`), by path:
+/// proof that a handler in daemon mode never contacts LaunchDarkly.
+final class SDKRequestCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    /// Guarded by `lock`.
+    private var byPath: [String: Int] = [:]
+
+    func count(_ path: String) {
+        lock.lock()
+        byPath[path, default: 0] += 1
+        lock.unlock()
+    }
+
+    var counts: [String: Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return byPath
+    }
+
+    func clear() {
+        lock.lock()
+        byPath = [:]
+        lock.unlock()
+    }
+}

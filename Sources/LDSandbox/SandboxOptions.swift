@@ -18,13 +18,18 @@ public struct SandboxOptions: Sendable {
     public var heartbeatInterval: Double
     /// Delay before a change is written to the data file (writes are coalesced).
     public var saveDelay: Double
+    /// Also keep this DynamoDB table in sync, as a Relay Proxy would (AWS from the environment: AWS_ENDPOINT_URL ...).
+    public var dynamoDB: DynamoDBStoreOptions?
+    /// The environment AWS credentials, region and endpoint are read from (the process's by default).
+    public var awsEnvironment: [String: String]?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8765, dataPath: String? = nil,
         accessToken: String? = nil, sdkKey: String? = nil,
         project: String = "default", environment: String = "production",
-        heartbeatInterval: Double = 15, saveDelay: Double = 0.05
+        heartbeatInterval: Double = 15, saveDelay: Double = 0.05, dynamoDB: DynamoDBStoreOptions? = nil
     ) {
+        self.dynamoDB = dynamoDB
         self.host = host
         self.port = port
         self.dataPath = dataPath
@@ -42,6 +47,7 @@ public enum SandboxError: Error, CustomStringConvertible {
     case unreadableDataFile(path: String, detail: String)
     case unwritableDataFile(path: String, detail: String)
     case couldNotListen(host: String, port: Int, detail: String)
+    case dynamoDBUnavailable(table: String, detail: String)
 
     public var description: String {
         switch self {
@@ -51,6 +57,8 @@ public enum SandboxError: Error, CustomStringConvertible {
             return "cannot write sandbox data file \(path) (\(detail)): check the directory exists and is writable"
         case .couldNotListen(let host, let port, let detail):
             return "cannot listen on \(host):\(port) (\(detail)): is another sandbox running? pass --port N, or --port 0 for a free port"
+        case .dynamoDBUnavailable(let table, let detail):
+            return "cannot write DynamoDB table \(table): \(detail); set AWS_REGION, credentials and AWS_ENDPOINT_URL (for example the emulator's) and try again"
         }
     }
 }

@@ -11,6 +11,9 @@ struct SandboxResponder: HTTPResponder {
     let store: SandboxStore
     let faults: FaultInjector
     let events: EventSink
+    let requests: SDKRequestCounter
+    /// The DynamoDB writer's progress, when there is one.
+    let writerStatus: @Sendable () async -> DynamoDBStoreStatus?
     let rateLimit = RateLimitWindow()
 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
@@ -83,6 +86,7 @@ struct SandboxResponder: HTTPResponder {
 
     private func sdk(_ request: inout Request, path: String) async throws -> Response {
         let known = ["/sdk/latest-all", "/sdk/latest-flags", "/all", "/bulk", "/diagnostic"]
+        requests.count(path)
         guard known.contains(path) else { throw SandboxAPIError.notFound("the sandbox does not serve \(request.method.rawValue) \(path)") }
         guard let key = request.headers[.authorization].map(Self.stripScheme), store.environmentsBySDKKey[key] != nil else {
             return Self.json(401, SandboxRendering.error("unauthorized", "Invalid SDK key"))
@@ -131,6 +135,13 @@ struct SandboxResponder: HTTPResponder {
             return Self.json(200, .object(["ok": .bool(true), "streams": .number(Double(await store.streamCount))]))
         case (.get, "/_sandbox/events"):
             return Self.json(200, events.summary)
+        case (.get, "/_sandbox/requests"):
+            return Self.json(200, .object(requests.counts.mapValues { .number(Double($0)) }))
+        case (.get, "/_sandbox/dynamodb"):
+            return Self.json(200, SandboxRendering.encodeToJSON(await writerStatus()))
+        case (.delete, "/_sandbox/requests"):
+            requests.clear()
+            return Response(status: .noContent)
         case (.delete, "/_sandbox/events"):
             events.clear()
             return Response(status: .noContent)

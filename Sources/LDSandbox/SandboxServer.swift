@@ -1,3 +1,4 @@
+import AWS
 import Foundation
 import Hummingbird
 import Logging
@@ -23,10 +24,14 @@ public final class SandboxServer: Sendable {
     let store: SandboxStore
     private let faults: FaultInjector
     private let events: EventSink
+    private let requests: SDKRequestCounter
     private let serviceGroup: ServiceGroup
     private let task: Task<Void, Error>
+    private let writer: DynamoDBStoreWriter?
+    private let writerTask: Task<Void, Never>?
 
-    private init(port: Int, host: String, store: SandboxStore, faults: FaultInjector, events: EventSink, serviceGroup: ServiceGroup, task: Task<Void, Error>) async {
+    private init(port: Int, host: String, store: SandboxStore, faults: FaultInjector, events: EventSink, requests: SDKRequestCounter,
+                 serviceGroup: ServiceGroup, task: Task<Void, Error>, writer: DynamoDBStoreWriter?) async {
         self.port = port
         self.host = host
         self.baseURI = "http://\(host):\(port)"
@@ -37,21 +42,27 @@ public final class SandboxServer: Sendable {
         self.store = store
         self.faults = faults
         self.events = events
+        self.requests = requests
         self.serviceGroup = serviceGroup
         self.task = task
+        self.writer = writer
+        self.writerTask = writer.map { writer in Task { await writer.run() } }
     }
 
     /// Starts the sandbox and returns once it accepts connections.
     public static func start(_ options: SandboxOptions = SandboxOptions(port: 0), handleSignals: Bool = false) async throws -> SandboxServer {
         let store = try SandboxStore(options: options)
+        let writer = try await makeWriter(options, store: store)
         await store.startHeartbeat(every: options.heartbeatInterval)
         var logger = Logger(label: "ldedge.sandbox")
         logger.logLevel = ProcessInfo.processInfo.environment["LDEDGE_SANDBOX_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let faults = FaultInjector()
         let events = EventSink()
+        let requests = SDKRequestCounter()
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
-            responder: SandboxResponder(store: store, faults: faults, events: events),
+            responder: SandboxResponder(store: store, faults: faults, events: events, requests: requests,
+                                        writerStatus: { await writer?.currentStatus }),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "ldedge-sandbox"),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? options.port)
@@ -77,7 +88,18 @@ public final class SandboxServer: Sendable {
             }
             throw SandboxError.couldNotListen(host: options.host, port: options.port, detail: "the server stopped")
         }
-        return await SandboxServer(port: port, host: options.host, store: store, faults: faults, events: events, serviceGroup: serviceGroup, task: task)
+        return await SandboxServer(port: port, host: options.host, store: store, faults: faults, events: events, requests: requests,
+                                   serviceGroup: serviceGroup, task: task, writer: writer)
+    }
+
+    private static func makeWriter(_ options: SandboxOptions, store: SandboxStore) async throws -> DynamoDBStoreWriter? {
+        guard let dynamoDB = options.dynamoDB else { return nil }
+        do {
+            let client = try AWSClient.fromEnvironment(options.awsEnvironment ?? ProcessInfo.processInfo.environment)
+            return DynamoDBStoreWriter(store: store, sdkKey: await store.defaultSDKKey, dynamoDB: client.dynamoDB, options: dynamoDB)
+        } catch {
+            throw SandboxError.dynamoDBUnavailable(table: dynamoDB.table, detail: "\(error)")
+        }
     }
 
     /// Runs until SIGINT/SIGTERM, printing the lines a user pastes into a shell to stdout (unbuffered,
@@ -107,6 +129,7 @@ public final class SandboxServer: Sendable {
 
     /// Stops the server: closes streams, saves the data file, drains connections.
     public func stop() async {
+        writerTask?.cancel()
         await serviceGroup.triggerGracefulShutdown()
         _ = try? await task.value
     }
@@ -120,6 +143,14 @@ public final class SandboxServer: Sendable {
     /// Fails the next matching requests (see `SandboxFault`).
     public func injectFaults(_ faults: [SandboxFault]) async {
         self.faults.add(faults)
+    }
+
+    /// Requests SDKs made to the SDK endpoints (polling, streaming, events), by path.
+    public func sdkRequests() -> [String: Int] { requests.counts }
+
+    /// What the DynamoDB writer has done (nil when the sandbox writes no table).
+    public func dynamoDBStatus() async -> DynamoDBStoreStatus? {
+        await writer?.currentStatus
     }
 
     /// Open streaming connections.

@@ -284,7 +284,7 @@ actor SandboxStore {
         return entry
     }
 
-    private func allData(sdkKey: String) -> JSONValue? {
+    func allData(sdkKey: String) -> JSONValue? {
         guard let location = environmentsBySDKKey[sdkKey],
               let project = state.projects.first(where: { $0.key == location.project }) else { return nil }
         var flags: [String: JSONValue] = [:]

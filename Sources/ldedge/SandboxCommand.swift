@@ -12,7 +12,13 @@ struct SandboxCommand: AsyncParsableCommand {
 
             Test hooks: GET /_sandbox/events shows what SDKs sent to /bulk and /diagnostic; \
             POST /_sandbox/faults {"path": "/sdk/latest-all", "method": "GET", "status": 503, "delayMs": 0, "count": 3} \
-            fails the next matching requests (path may end in *); DELETE /_sandbox/faults clears them.
+            fails the next matching requests (path may end in *); DELETE /_sandbox/faults clears them; \
+            GET /_sandbox/requests counts requests to the SDK endpoints by path.
+
+            With --dynamodb-table it also plays the Relay Proxy's DynamoDB writer for the default environment: \
+            once the table exists (it polls, as the Relay Proxy does) it writes every flag and segment in the layout \
+            the SDKs' DynamoDB stores read, and then every change, through AWS_ENDPOINT_URL with the usual AWS \
+            credentials and region variables. GET /_sandbox/dynamodb shows its progress.
             """
     )
 
@@ -34,9 +40,22 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Seconds between streaming heartbeats.")
     var heartbeat: Double = 15
 
+    @Option(name: .customLong("dynamodb-table"), help: "DynamoDB table to keep in sync, as the Relay Proxy does (waits until it exists).")
+    var dynamoDBTable: String?
+
+    @Option(name: .customLong("dynamodb-prefix"), help: "Key prefix of the environment's items in the table.")
+    var dynamoDBPrefix: String?
+
+    func validate() throws {
+        if dynamoDBPrefix != nil && dynamoDBTable == nil {
+            throw ValidationError("--dynamodb-prefix needs --dynamodb-table NAME")
+        }
+    }
+
     func run() async throws {
         try await SandboxServer.run(SandboxOptions(
             port: port, dataPath: inMemory ? nil : data,
-            project: project, environment: environment, heartbeatInterval: heartbeat))
+            project: project, environment: environment, heartbeatInterval: heartbeat,
+            dynamoDB: dynamoDBTable.map { DynamoDBStoreOptions(table: $0, prefix: dynamoDBPrefix) }))
     }
 }

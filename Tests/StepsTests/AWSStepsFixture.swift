@@ -4,6 +4,7 @@ import EdgeDistributionStep
 import Foundation
 import LDEdgeCore
 import LDEdgeTestSupport
+import RelayProxyStep
 import RunStep
 import UploadSiteStep
 import XCTest
@@ -16,6 +17,7 @@ class AWSStepsTestCase: XCTestCase {
 
     static let registry = StepRegistry([
         StepKind(RunStep.self), StepKind(UploadSiteStep.self), StepKind(EdgeDistributionStep.self), StepKind(AttachTriggerStep.self),
+        StepKind(RelayProxyStep.self),
     ])
 
     override func setUp() async throws {

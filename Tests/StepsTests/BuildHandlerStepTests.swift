@@ -44,7 +44,9 @@ final class BuildHandlerStepTests: XCTestCase {
         XCTAssertTrue(fileManager.fileExists(atPath: dir + "/certifi/cacert.pem"))
         XCTAssertFalse(fileManager.fileExists(atPath: dir + "/ldclient/impl/integrations/redis"), "unused SDK integrations are stripped")
         XCTAssertFalse(fileManager.fileExists(atPath: dir + "/ldedge_config.json.mustache"))
+        // Bytecode only for the handler's own top-level modules, and only from the runtime's Python.
         let leftovers = try fileManager.subpathsOfDirectory(atPath: dir).filter { $0.hasSuffix("__pycache__") || $0.hasSuffix(".dist-info/RECORD") || $0.hasSuffix(".pyc") }
+            .filter { !($0 == "__pycache__" || ($0.hasPrefix("__pycache__/") && $0.hasSuffix(".cpython-312.pyc"))) }
         XCTAssertEqual(leftovers, [])
 
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/ldedge_config.json"))) as? [String: Any]
@@ -163,5 +165,104 @@ final class BuildHandlerStepTests: XCTestCase {
         // Still offline: nothing to gain from rebuilding, so the next plan is unchanged.
         let again = try await engine.plan(workflow)
         XCTAssertFalse(again.steps.first?.plan?.hasChanges ?? true, "\(again.steps.first?.plan?.changes ?? [])")
+    }
+
+    func testDataSourceInputsThatDoNotBelongTogetherAreLocatedErrors() throws {
+        let text = """
+            name: sources
+            steps:
+              - id: relay
+                uses: build-handler
+                with:
+                  flag: rebrand
+                  dataSource: relay
+              - id: table
+                uses: build-handler
+                with:
+                  flag: rebrand
+                  dataSource: dynamodb
+                  runtime: nodejs20.x
+                  cacheTtl: -1
+              - id: stray
+                uses: build-handler
+                with:
+                  flag: rebrand
+                  table: ldedge-relay
+            """
+        XCTAssertThrowsError(try load(text, environment: [:])) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("needs relayUri"), message)
+            XCTAssertTrue(message.contains("needs table"), message)
+            XCTAssertTrue(message.contains("Python handler only"), message)
+            XCTAssertTrue(message.contains("cacheTtl must be 0 or more"), message)
+            XCTAssertTrue(message.contains("only used with dataSource dynamodb"), message)
+            XCTAssertTrue(message.contains("workflow.yaml:"), message)
+        }
+    }
+
+    /// relay points all three SDK URIs at the Relay Proxy; dynamodb bakes the table settings.
+    func testRelayAndDynamoDBSettingsReachTheHandlerConfig() async throws {
+        let environment = ["LD_SDK_KEY": sdkKey, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSHomeDirectory()]
+        let relay = try load(HandlerFixtures.handlerWorkflow(
+            name: "relay", baseURI: nil, extraBuildInputs: ["dataSource": "relay", "relayUri": "http://127.0.0.1:9/", "fallback": "default"]),
+            environment: environment)
+        let relayReport = try await engine(environment).deploy(relay)
+        let relayConfig = try config(try XCTUnwrap(relayReport.outputs["build"]?["dir"]))
+        XCTAssertEqual(relayConfig["dataSource"] as? String, "relay")
+        for key in ["baseUri", "streamUri", "eventsUri"] { XCTAssertEqual(relayConfig[key] as? String, "http://127.0.0.1:9", key) }
+        XCTAssertEqual(relayConfig["fallback"] as? String, "default")
+
+        let table = try load(HandlerFixtures.handlerWorkflow(
+            name: "table", baseURI: "http://127.0.0.1:9",
+            extraBuildInputs: ["dataSource": "dynamodb", "table": "ldedge-relay", "prefix": "edge", "cacheTtl": "12"]),
+            environment: environment)
+        let plan = try await engine(environment).plan(table)
+        let detail = plan.steps.first?.plan?.changes.first?.detail ?? ""
+        XCTAssertTrue(detail.contains("DynamoDB table ldedge-relay (prefix edge) in us-east-1, cache 12.0 s"), detail)
+        let tableReport = try await engine(environment).deploy(table)
+        let dir = try XCTUnwrap(tableReport.outputs["build"]?["dir"])
+        let tableConfig = try config(dir)
+        XCTAssertEqual(tableConfig["dataSource"] as? String, "dynamodb")
+        XCTAssertEqual(tableConfig["table"] as? String, "ldedge-relay")
+        XCTAssertEqual(tableConfig["prefix"] as? String, "edge")
+        XCTAssertEqual(tableConfig["tableRegion"] as? String, "us-east-1")
+        XCTAssertEqual(tableConfig["cacheTtl"] as? Double, 12)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/ldclient/impl/integrations/dynamodb"), "daemon mode needs the SDK's DynamoDB integration")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/boto3"), "boto3 comes from the Lambda runtime")
+    }
+
+    /// The plan shows the snapshot's flag version and age; a rollout there and back changes no
+    /// bytes (no new package), a changed targeting does.
+    func testSnapshotVersionAndAgeInThePlanAndRebuildOnlyWhenTheTargetingChanged() async throws {
+        let endpoint = try HandlerSDKEndpoint(newPercent: 50)
+        defer { endpoint.stop() }
+        let environment = ["LD_SDK_KEY": endpoint.sdkKey, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSHomeDirectory()]
+        let workflow = try load(HandlerFixtures.handlerWorkflow(name: "snap", baseURI: endpoint.baseURI), environment: environment)
+        let engine = engine(environment)
+        let first = try await engine.plan(workflow)
+        let line = first.steps.first?.plan?.changes.first { $0.resource == "flag snapshot" }
+        XCTAssertTrue(line?.detail?.contains("version 1, taken now") ?? false, "\(String(describing: line))")
+        let report = try await engine.deploy(workflow)
+        let sha = report.outputs["package"]?["sha256"]
+        XCTAssertTrue(FileManager.default.fileExists(atPath: (report.outputs["build"]?["dir"] ?? "") + "/ldedge_snapshot.json"))
+
+        let again = try await engine.plan(workflow)
+        let aged = again.steps.first?.plan?.changes.first { $0.resource == "flag snapshot" }
+        XCTAssertTrue(aged?.detail?.contains(" s ago") ?? false, "\(String(describing: aged))")
+        XCTAssertFalse(again.steps.first?.plan?.hasChanges ?? true)
+
+        try endpoint.setRollout(newPercent: 100)
+        let changed = try await engine.plan(workflow)
+        let reasons = changed.steps.first?.plan?.changes.first?.detail ?? ""
+        XCTAssertTrue(reasons.contains("the flag changed in LaunchDarkly"), reasons)
+        let rebuilt = try await engine.deploy(workflow)
+        XCTAssertNotEqual(rebuilt.outputs["package"]?["sha256"], sha, "a changed snapshot is a changed package")
+        try endpoint.setRollout(newPercent: 50)
+        let back = try await engine.deploy(workflow)
+        XCTAssertEqual(back.outputs["package"]?["sha256"], sha, "the same targeting gives the same bytes")
+    }
+
+    func config(_ dir: String) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/ldedge_config.json"))) as? [String: Any])
     }
 }

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from cloudfront import CloudFront, error_xml
-from operations import classify, is_mutating, region_of, service_of
+from operations import JSON_SERVICES, classify, is_mutating, region_of, service_of
 
 
 @dataclass
@@ -97,6 +97,10 @@ class Emulator:
             params = dict(parse_qsl(body.decode("utf-8", "replace")))
             with self.lock:
                 self.role_visible_at[params.get("RoleName", "")] = time.time() + self.options.iam_propagation_seconds
+        if service == "ecs" and operation in ("CreateService", "UpdateService"):
+            body = self.ecs_default_security_groups(body, region_of(environ))
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
         if service == "cloudfront":
             status, headers, payload = self.cloudfront.handle(method, path, query, body, environ)
             start_response(status, headers)
@@ -167,6 +171,9 @@ class Emulator:
         if service == "lambda":
             payload = json.dumps({"Type": "User" if status < 500 else "Service", "Message": message, "message": message}).encode()
             headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", code), ("x-amzn-RequestId", request_id)]
+        elif service in JSON_SERVICES:
+            payload = json.dumps({"__type": code, "message": message}).encode()
+            headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request_id)]
         elif service == "s3":
             payload = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{_esc(message)}</Message>'
                        f"<RequestId>{request_id}</RequestId></Error>").encode()
@@ -179,6 +186,28 @@ class Emulator:
         headers.append(("Content-Length", str(len(payload))))
         start_response(f"{status} {reason}", headers)
         return [payload]
+
+    # ---------------------------------------------------------------- ECS patches
+
+    @staticmethod
+    def ecs_default_security_groups(body, region):
+        """AWS gives awsvpc tasks without securityGroups the VPC's default group; moto fails with a KeyError."""
+        try:
+            spec = json.loads(body or b"{}")
+            vpc_config = spec["networkConfiguration"]["awsvpcConfiguration"]
+        except (ValueError, KeyError, TypeError):
+            return body
+        if vpc_config.get("securityGroups") or not vpc_config.get("subnets"):
+            return body
+        from moto.ec2.models import ec2_backends
+        backend = ec2_backends[DEFAULT_ACCOUNT_ID][region]
+        try:
+            vpc_id = backend.get_subnet(vpc_config["subnets"][0]).vpc_id
+            group = backend.get_default_security_group(vpc_id)
+        except Exception:  # an unknown subnet: let moto answer InvalidParameterException
+            return body
+        vpc_config["securityGroups"] = [group.id] if group is not None else []
+        return json.dumps(spec).encode()
 
     # ---------------------------------------------------------------- Lambda patches
 
@@ -391,7 +420,38 @@ class Emulator:
                     "runtime": function.run_time, "memorySize": function.memory_size, "timeout": function.timeout,
                 }
         cloudfront = self.cloudfront.inventory()
-        return {"buckets": buckets, "roles": roles, "functions": functions, **cloudfront}
+        return {"buckets": buckets, "roles": roles, "functions": functions, **cloudfront, **self.relay_inventory()}
+
+    @staticmethod
+    def relay_inventory():
+        """What the relay-proxy step creates: live tables, secrets (not scheduled for deletion), ACTIVE ECS resources."""
+        from moto.dynamodb.models import dynamodb_backends
+        from moto.ecs.models import ecs_backends
+        from moto.secretsmanager.models import secretsmanager_backends
+
+        account = DEFAULT_ACCOUNT_ID
+        tables, secrets, clusters, services, task_definitions = {}, {}, {}, {}, {}
+        for region, backend in list(dynamodb_backends[account].items()):
+            for name, table in backend.tables.items():
+                tables[name] = {"region": region, "arn": table.table_arn, "itemCount": len(list(table.all_items()))}
+        for region, backend in list(secretsmanager_backends[account].items()):
+            for name, secret in list(backend.secrets.items()):
+                if getattr(secret, "deleted_date", None) is None:
+                    secrets[secret.name] = {"region": region, "arn": secret.arn}
+        for region, backend in list(ecs_backends[account].items()):
+            for name, cluster in backend.clusters.items():
+                if cluster.status != "INACTIVE":
+                    clusters[name] = {"region": region, "arn": cluster.arn}
+            for pair, service in backend.services.items():
+                if service.status != "INACTIVE":
+                    services[pair] = {"region": region, "desiredCount": service.desired_count,
+                                      "taskDefinition": service.task_definition}
+            for family, revisions in backend.task_definitions.items():
+                for revision, definition in revisions.items():
+                    if definition.status == "ACTIVE":
+                        task_definitions[f"{family}:{revision}"] = {"region": region, "arn": definition.arn}
+        return {"tables": tables, "secrets": secrets, "ecsClusters": clusters, "ecsServices": services,
+                "taskDefinitions": task_definitions}
 
 
 def _esc(text):

@@ -12,6 +12,9 @@ Protocol, one JSON document per line:
   stdout  {"type": "result", "response": {...}, "durationMs": N, "timedOut": bool}
           {"type": "error", "error": "...", "durationMs": N}
 The handler's own prints and logs go to stderr, never into the protocol.
+
+Run it as `python3 -I -S runner.py --dir PACKAGE` for what Lambda's /var/task gives a handler:
+the package and the standard library only (plus --runtime-path folders, Lambda's boto3).
 """
 
 import argparse
@@ -43,6 +46,8 @@ def main():
     parser.add_argument("--handler", default="handler.handler", help="module.function")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds, the viewer-request limit")
     parser.add_argument("--name", default="ldedge-handler")
+    parser.add_argument("--runtime-path", action="append", default=[],
+                        help="a folder of packages the Lambda runtime provides (boto3), after the package on sys.path")
     options = parser.parse_args()
 
     # The protocol owns the real stdout; whatever the handler prints goes to stderr.
@@ -55,6 +60,7 @@ def main():
         protocol.flush()
 
     sys.path.insert(0, options.dir)
+    sys.path.extend(options.runtime_path)
     os.chdir(options.dir)
     module_name, _, function_name = options.handler.rpartition(".")
     started = time.perf_counter()

@@ -6,7 +6,9 @@ evaluate: initialise (polling or streaming), evaluate FLAG for N user contexts, 
 watch:    initialise with streaming, print "READY <value>" once, then print
           "CHANGED <value> <epoch seconds>" when FLAG's value for CONTEXT becomes EXPECTED.
 
-All SDK URIs (base, stream, events) are --uri, as for an ldedge sandbox.
+All SDK URIs (base, stream, events) are --uri, as for an ldedge sandbox. With --mode daemon the SDK
+reads flags only from the DynamoDB table --dynamodb-table (the Relay Proxy's store, through the SDK's
+own DynamoDB integration and boto3, which honours AWS_ENDPOINT_URL) and never contacts --uri.
 """
 import argparse
 import json
@@ -20,6 +22,13 @@ from ldclient.config import Config
 
 
 def make_client(args, stream):
+    if args.mode == "daemon":
+        from ldclient.feature_store import CacheConfig
+        from ldclient.integrations import DynamoDB
+        store = DynamoDB.new_feature_store(args.dynamodb_table, prefix=args.dynamodb_prefix, caching=CacheConfig.disabled())
+        config = Config(args.sdk_key, use_ldd=True, feature_store=store, send_events=False,
+                        base_uri=args.uri, stream_uri=args.uri, events_uri=args.uri)
+        return ldclient.client.LDClient(config=config, start_wait=args.start_wait)
     config = Config(
         args.sdk_key,
         base_uri=args.uri,
@@ -82,7 +91,9 @@ def main():
     parser.add_argument("--uri", required=True)
     parser.add_argument("--sdk-key", required=True)
     parser.add_argument("--flag", required=True)
-    parser.add_argument("--mode", choices=["polling", "streaming"], default="polling")
+    parser.add_argument("--mode", choices=["polling", "streaming", "daemon"], default="polling")
+    parser.add_argument("--dynamodb-table")
+    parser.add_argument("--dynamodb-prefix")
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--prefix", default="user-")
     parser.add_argument("--kind", default="user")

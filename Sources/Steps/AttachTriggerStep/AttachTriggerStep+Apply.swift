@@ -61,6 +61,7 @@ extension AttachTriggerStep {
             }
             roleArn = role.arn
         }
+        try await applyTableAccess(roleArn: roleArn, context)
 
         // Function code and settings.
         guard let zip = FileManager.default.contents(atPath: zipURL.path) else { throw AttachTriggerError.zipMissing(zipURL.path) }

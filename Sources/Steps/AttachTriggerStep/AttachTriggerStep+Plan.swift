@@ -79,6 +79,8 @@ extension AttachTriggerStep {
             changes.append(PlannedChange(.create, "role \(roleName(context))", detail: "trusted by lambda.amazonaws.com and edgelambda.amazonaws.com, AWSLambdaBasicExecutionRole"))
         }
 
+        if let access = try await planTableAccess(roleArn: data.roleArn, context) { changes.append(access) }
+
         // The function, its code and settings, and the version to attach.
         let lambda = client.lambda
         let name = input.functionName

@@ -53,6 +53,8 @@ extension AttachTriggerStep {
                 try await context.perform("detach \(policy) from role \(record.resource)") {
                     do { try await client.iam.detachRolePolicy(roleName: record.resource, policyArn: policy) } catch where error.isAWSNotFound {}
                 }
+            case "restore-role-policy":
+                try await restoreTableAccess(role: record.resource, try record.payload(TableAccessUndo.self), context)
             case "delete-role" where !tearingDown:
                 try await deleteRole(record.resource, context)
                 for resource in context.ownedResources where resource.type == "role" && resource.id == record.resource { try context.release(resource) }
@@ -102,6 +104,9 @@ extension AttachTriggerStep {
                 throw TeardownPending("function \(resource.id) is still replicated by CloudFront (replicas are removed a few hours after the association is); run 'ldedge teardown' again later, it resumes here, or pass --retain-function to keep the function")
             }
             try context.release(resource)
+        }
+        for resource in state.resources where resource.type == "role-policy" {
+            try await removeTableAccess(role: resource.attributes["role"] ?? "", policy: resource.attributes["policy"] ?? Self.tableReadPolicyName, context)
         }
         // 3. The role, once nothing runs as it.
         for resource in state.resources where resource.type == "role" && !resource.adopted {

@@ -37,6 +37,7 @@ public struct AttachTriggerStep: Step {
         public var waitTimeout: Int?
         public var pollInterval: Double?
         public var replicaWait: Int?
+        public var tableArn: String?
     }
 
     public static let kind = "attach-trigger"
@@ -66,6 +67,7 @@ public struct AttachTriggerStep: Step {
         InputField("waitTimeout", .integer, default: "1800", "seconds to wait for the distribution to deploy"),
         InputField("pollInterval", .number, default: "20", "seconds between status checks"),
         InputField("replicaWait", .integer, default: "120", "seconds rollback waits for CloudFront to release replicas before deleting versions"),
+        InputField("tableArn", .string, "DynamoDB table the function may read in daemon mode (GetItem, Query, BatchGetItem only): relay-proxy's tableArn"),
     ]
     public static let outputs: [OutputField] = [
         OutputField("functionArn", "the function ARN (unqualified)"),

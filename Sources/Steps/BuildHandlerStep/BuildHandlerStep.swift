@@ -21,8 +21,15 @@ public struct BuildHandlerStep: Step {
         case off, flush
     }
 
+    /// Where the handler reads the flag: LaunchDarkly, a Relay Proxy, or (daemon mode) the DynamoDB
+    /// table a Relay Proxy keeps in sync.
     public enum DataSource: String, Decodable, Sendable, CaseIterable {
-        case polling, streaming
+        case launchdarkly, relay, dynamodb
+    }
+
+    /// What the handler evaluates when no data source answers within `initTimeout`.
+    public enum Fallback: String, Decodable, Sendable, CaseIterable {
+        case snapshot, `default`
     }
 
     public struct Input: Decodable, Sendable {
@@ -38,6 +45,14 @@ public struct BuildHandlerStep: Step {
         public var initTimeout: Double?
         public var events: Events?
         public var dataSource: DataSource?
+        public var stream: Bool?
+        public var pollInterval: Double?
+        public var relayUri: String?
+        public var table: String?
+        public var prefix: String?
+        public var tableRegion: String?
+        public var cacheTtl: Double?
+        public var fallback: Fallback?
         public var sdkKey: String?
         public var baseUri: String?
         public var streamUri: String?
@@ -63,7 +78,17 @@ public struct BuildHandlerStep: Step {
         InputField("contextKind", .string, default: "user", "LaunchDarkly context kind of the visitor"),
         InputField("initTimeout", .number, default: "1", "seconds the SDK may wait for flag data in a cold container; below the 5 s viewer-request limit"),
         InputField("events", .choice(Events.allCases.map(\.rawValue)), default: "off", "analytics events: off, or flush them at the end of every invocation"),
-        InputField("dataSource", .choice(DataSource.allCases.map(\.rawValue)), default: "polling", "how the SDK gets flag data"),
+        InputField("dataSource", .choice(DataSource.allCases.map(\.rawValue)), default: "launchdarkly",
+                   "launchdarkly; relay: a Relay Proxy at relayUri; dynamodb: SDK daemon mode on the Relay Proxy's DynamoDB table"),
+        InputField("stream", .boolean, default: "false", "the SDK streams instead of polling (when the handler uses the SDK)"),
+        InputField("pollInterval", .number, default: "30", "seconds between the handler's background re-polls of the flag in a warm container"),
+        InputField("relayUri", .string, "Relay Proxy URI for dataSource relay (base, stream and events URIs)"),
+        InputField("table", .string, "DynamoDB table of the Relay Proxy's store, for dataSource dynamodb"),
+        InputField("prefix", .string, "key prefix in the table (the Relay Proxy's DynamoDB prefix), if any"),
+        InputField("tableRegion", .string, "region of the table (default aws.region, else us-east-1)"),
+        InputField("cacheTtl", .number, default: "30", "seconds the SDK caches what it read from the table"),
+        InputField("fallback", .choice(Fallback.allCases.map(\.rawValue)), default: "snapshot",
+                   "when LaunchDarkly is unreachable within initTimeout: snapshot evaluates the flag as the deploy left it; default serves the old site"),
         InputField("sdkKey", .string, secret: true, "LaunchDarkly SDK key baked into the package; ${secret:LD_SDK_KEY} (else LD_SDK_KEY, else read from the LaunchDarkly environment)"),
         InputField("baseUri", .string, "SDK polling URI (default LaunchDarkly's, or the local sandbox named by LD_BASE_URI)"),
         InputField("streamUri", .string, "SDK streaming URI"),
@@ -102,7 +127,8 @@ public struct BuildHandlerStep: Step {
         if (input.oldPrefix ?? "/site/") == (input.newPrefix ?? "/site/beta/") {
             issues.append(InputIssue(["newPrefix"], "newPrefix is the same as oldPrefix; the flag would route nowhere"))
         }
-        for (name, value) in [("baseUri", input.baseUri), ("streamUri", input.streamUri), ("eventsUri", input.eventsUri)] {
+        issues += validateDataSource(input)
+        for (name, value) in [("baseUri", input.baseUri), ("streamUri", input.streamUri), ("eventsUri", input.eventsUri), ("relayUri", input.relayUri)] {
             if let value, !(value.hasPrefix("https://") || value.hasPrefix("http://")) {
                 issues.append(InputIssue([name], "\(name) must be an http(s) URI, found '\(value)'"))
             }
@@ -117,7 +143,7 @@ public struct BuildHandlerStep: Step {
     /// during plan never mistakes the previous build for the next one.
     func buildDirectory(_ context: StepContext, _ prepared: Prepared) -> URL {
         var hasher = SHA256()
-        hasher.update(data: Data("\(prepared.renderDigest)|\(prepared.dependencyKey ?? "")".utf8))
+        hasher.update(data: Data("\(prepared.renderDigest)|\(prepared.dependencyKey ?? "")|\(prepared.bytecode)".utf8))
         let name = hasher.finalize().prefix(8).map { String(format: "%02x", $0) }.joined()
         return context.workDirectory.appendingPathComponent("build").appendingPathComponent(name)
     }
@@ -134,6 +160,11 @@ public struct BuildHandlerStep: Step {
         var installer: DependencyInstaller
         var dependencyKey: String?
         var endpoints: SDKEndpoints
+        var snapshot: SnapshotOutcome
+        var compiler: BytecodeCompiler?
+
+        /// Which bytecode the build ships: part of the build folder's name.
+        var bytecode: String { compiler.map { "cpython \($0.version)" } ?? "none" }
     }
 
     func prepare(_ context: StepContext) async throws -> Prepared {
@@ -141,7 +172,9 @@ public struct BuildHandlerStep: Step {
         let template = try HandlerTemplate.locate(name: runtime.templateName, explicit: input.template, context: search)
         let key = try await sdkKey(context)
         let endpoints = SDKEndpoints.resolve(input, settings: context.settings, environment: context.environment)
-        let files = try template.render(templateValues(sdkKey: key, endpoints: endpoints))
+        var files = try template.render(templateValues(sdkKey: key, endpoints: endpoints, settings: context.settings))
+        let snapshot = await takeSnapshot(sdkKey: key, context: context)
+        if let taken = snapshot.snapshot { files.append((HandlerSnapshot.fileName, taken.data)) }
         var hasher = SHA256()
         for file in files {
             hasher.update(data: Data("\(file.path)\n\(file.data.count)\n".utf8))
@@ -149,7 +182,10 @@ public struct BuildHandlerStep: Step {
         }
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         let installer = DependencyInstaller(runtime: runtime, template: template, environment: context.environment)
-        return Prepared(template: template, files: files, renderDigest: digest, installer: installer, dependencyKey: installer.key, endpoints: endpoints)
+        let compiler = await BytecodeCompiler.find(for: runtime, environment: context.environment, in: context.workflowDirectory)
+        return Prepared(
+            template: template, files: files, renderDigest: digest, installer: installer, dependencyKey: installer.key,
+            endpoints: endpoints, snapshot: snapshot, compiler: compiler)
     }
 
     /// The SDK key: the `sdkKey` input, else `LD_SDK_KEY`, else the LaunchDarkly environment's
@@ -192,10 +228,15 @@ public struct BuildHandlerStep: Step {
         var reasons: [String] = []
         let previousRender = context.recall("render", as: String.self)
         let previousDependencies = context.recall("dependencies", as: String.self)
+        let previousSnapshot = context.recall("snapshot", as: String.self)
         if previousRender == nil {
             reasons.append("first build")
         } else if previousRender != prepared.renderDigest {
-            reasons.append("the template or the handler settings changed")
+            reasons.append(previousSnapshot != prepared.snapshot.snapshot?.digest
+                ? "the flag changed in LaunchDarkly since the snapshot was taken" : "the template or the handler settings changed")
+        }
+        if previousRender != nil, context.recall("bytecode", as: String.self) ?? "none" != prepared.bytecode {
+            reasons.append("bytecode changes to \(prepared.bytecode)")
         }
         if previousRender != nil, let key = prepared.dependencyKey, previousDependencies == Self.skipped(key) {
             // Installing was skipped last time (npm offline); rebuild only once it can succeed.
@@ -207,14 +248,20 @@ public struct BuildHandlerStep: Step {
         }
         if reasons.isEmpty, !FileManager.default.fileExists(atPath: build.path) { reasons.append("the build folder is missing") }
 
-        let summary = settingsSummary(endpoints: prepared.endpoints)
+        let summary = settingsSummary(endpoints: prepared.endpoints, settings: context.settings)
+        let snapshotChange = snapshotPlan(prepared, context: context)
         guard !reasons.isEmpty else {
-            return StepPlan(changes: [PlannedChange(.none, "handler build", detail: "unchanged: \(runtime.rawValue), \(summary)")], outputs: outputs(context, prepared))
+            return StepPlan(
+                changes: [PlannedChange(.none, "handler build", detail: "unchanged: \(runtime.rawValue), \(summary)"), snapshotChange.change],
+                findings: snapshotChange.findings, outputs: outputs(context, prepared))
         }
         var changes = [PlannedChange(
             previousRender == nil ? .create : .update, "handler build",
             detail: "\(reasons.joined(separator: "; ")): render \(prepared.template.directory.lastPathComponent) for \(runtime.rawValue) (\(summary))")]
-        var findings: [Diagnostic] = []
+        changes.append(snapshotChange.change)
+        changes.append(PlannedChange(.none, "bytecode", detail: prepared.compiler.map { "compiled with Python \($0.version) (the runtime's version)" }
+            ?? "none shipped: no Python \(runtime.pythonVersion ?? "") here (set LDEDGE_PYTHON to one); Lambda compiles modules at import"))
+        var findings: [Diagnostic] = snapshotChange.findings
         if let key = prepared.dependencyKey {
             let cache = DependencyInstaller.cacheDirectory(context.workDirectory, key: key)
             if FileManager.default.fileExists(atPath: cache.path) {
@@ -273,6 +320,10 @@ public struct BuildHandlerStep: Step {
                 try fileManager.copyItem(at: dependencies.appendingPathComponent(name), to: partial.appendingPathComponent(name))
             }
         }
+        if let compiler = prepared.compiler {
+            context.progress("compiling bytecode with Python \(compiler.version)")
+            try await compiler.compile(partial)
+        }
         try? fileManager.removeItem(at: build)
         try fileManager.createDirectory(at: build.deletingLastPathComponent(), withIntermediateDirectories: true)
         try fileManager.moveItem(at: partial, to: build)
@@ -281,6 +332,8 @@ public struct BuildHandlerStep: Step {
         }
         context.progress("built the \(runtime.rawValue) handler in \(build.path)")
         try context.remember("render", prepared.renderDigest)
+        try context.remember("bytecode", prepared.bytecode)
+        try rememberSnapshot(prepared.snapshot, context: context)
         if dependencies != nil, let key = prepared.dependencyKey {
             try context.remember("dependencies", key)
         } else if let skippedKey {
@@ -289,6 +342,17 @@ public struct BuildHandlerStep: Step {
             try context.forget("dependencies")
         }
         return outputs(context, prepared)
+    }
+
+    /// The plan line for the snapshot, and a warning when there is none to fall back on.
+    func snapshotPlan(_ prepared: Prepared, context: StepContext) -> (change: PlannedChange, findings: [Diagnostic]) {
+        let detail = describe(prepared.snapshot, context: context)
+        if case .none(let reason) = prepared.snapshot, runtime.isPython, (input.fallback ?? .snapshot) == .snapshot {
+            return (PlannedChange(.none, "flag snapshot", detail: detail),
+                    [.warning("no flag snapshot for the handler (\(reason)): containers that cannot reach LaunchDarkly will serve the old site")])
+        }
+        let changed = prepared.snapshot.snapshot.map { context.recall("snapshot", as: String.self) != $0.digest } ?? false
+        return (PlannedChange(changed ? .update : .none, "flag snapshot", detail: detail), [])
     }
 
     public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {}
@@ -321,6 +385,7 @@ public enum BuildHandlerError: ConfigurationProblem, CustomStringConvertible {
     case templateNotFound(searched: [String], name: String)
     case badTemplate(path: String, reason: String)
     case installFailed(command: String, output: String)
+    case snapshotUnreadable(String)
 
     public var description: String {
         switch self {
@@ -335,6 +400,8 @@ public enum BuildHandlerError: ConfigurationProblem, CustomStringConvertible {
             return "cannot find the handler template \(name); looked in \(searched.joined(separator: ", ")); set 'template:' to the folder or LDEDGE_TEMPLATES to the project's templates/ folder"
         case .badTemplate(let path, let reason):
             return "the template \(path) does not parse: \(reason)"
+        case .snapshotUnreadable(let reason):
+            return "cannot take the flag snapshot: \(reason); check the SDK key and baseUri, or set 'fallback: default'"
         case .installFailed(let command, let output):
             let tail = output.split(separator: "\n").suffix(8).joined(separator: "\n    ")
             return "installing dependencies failed (\(command)):\n    \(tail)"

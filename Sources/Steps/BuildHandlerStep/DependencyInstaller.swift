@@ -12,7 +12,7 @@ struct DependencyInstaller {
     let environment: [String: String]
 
     /// Bumped when the install command or the strip list changes meaning.
-    static let recipeVersion = "1"
+    static let recipeVersion = "2"
 
     /// The cache key: the manifests, the runtime and the recipe. Nil when the template has no manifest.
     var key: String? {
@@ -29,12 +29,10 @@ struct DependencyInstaller {
 
     /// A one-line description of the install for plans.
     var commandSummary: String {
-        switch runtime {
-        case .python312:
-            return "pip install -r requirements.txt for python3.12 on manylinux2014_x86_64 (wheels only, no bytecode)"
-        case .nodejs20:
-            return template.manifest("package-lock.json") == nil ? "npm install --omit=dev" : "npm ci --omit=dev"
+        if let version = runtime.pythonVersion {
+            return "pip install -r requirements.txt for Python \(version) on manylinux2014_x86_64 (wheels only)"
         }
+        return template.manifest("package-lock.json") == nil ? "npm install --omit=dev" : "npm ci --omit=dev"
     }
 
     /// Where the dependencies for `key` are cached.
@@ -55,20 +53,19 @@ struct DependencyInstaller {
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: temporary) }
         let installed: URL
-        switch runtime {
-        case .python312:
+        if let version = runtime.pythonVersion {
             installed = temporary
             let python = environment["LDEDGE_PYTHON"] ?? "python3"
             let arguments = [
                 "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
                 "--target", temporary.path, "--platform", "manylinux2014_x86_64", "--implementation", "cp",
-                "--only-binary=:all:", "--python-version", "3.12", "--no-compile",
+                "--only-binary=:all:", "--python-version", version, "--no-compile",
                 "-r", template.directory.appendingPathComponent("requirements.txt").path,
             ]
             progress("installing Python dependencies for Lambda (\(commandSummary))")
             let result = try await ProcessRunner.run(python, arguments, in: temporary, environment: environment)
             guard result.status == 0 else { throw BuildHandlerError.installFailed(command: "\(python) -m pip install ...", output: result.output) }
-        case .nodejs20:
+        } else {
             let registry = Self.npmRegistry(environment)
             guard await Self.reachable(registry) else {
                 return .skipped("the npm registry \(registry) cannot be reached, so '\(commandSummary)' was skipped: the package has no node_modules and will not run on Lambda; build it where the registry is reachable")

@@ -2,46 +2,40 @@ import Foundation
 
 /// A Lambda@Edge runtime the handler templates support, with what building for it involves.
 public enum HandlerRuntime: String, Decodable, Sendable, CaseIterable {
+    case python311 = "python3.11"
     case python312 = "python3.12"
+    case python313 = "python3.13"
     case nodejs20 = "nodejs20.x"
 
-    /// The built-in template folder, under the project's `templates/`.
-    var templateName: String {
-        switch self {
-        case .python312: return "handler-python"
-        case .nodejs20: return "handler-node"
-        }
+    /// True for the Python runtimes (one template, dependencies installed with pip).
+    var isPython: Bool { pythonVersion != nil }
+
+    /// `3.12` for `python3.12`: what pip installs wheels for and what bytecode must match.
+    var pythonVersion: String? {
+        rawValue.hasPrefix("python") ? String(rawValue.dropFirst("python".count)) : nil
     }
+
+    /// The built-in template folder, under the project's `templates/`.
+    var templateName: String { isPython ? "handler-python" : "handler-node" }
 
     /// Lambda's `Handler` setting for the template's entry point.
-    var handler: String {
-        switch self {
-        case .python312: return "handler.handler"
-        case .nodejs20: return "index.handler"
-        }
-    }
+    var handler: String { isPython ? "handler.handler" : "index.handler" }
 
     /// The dependency manifest in the template; its content keys the dependency cache.
-    var manifests: [String] {
-        switch self {
-        case .python312: return ["requirements.txt"]
-        case .nodejs20: return ["package.json", "package-lock.json"]
-        }
-    }
+    var manifests: [String] { isPython ? ["requirements.txt"] : ["package.json", "package-lock.json"] }
 
     /// What Lambda never loads, removed from installed dependencies. A pattern without `/` matches
     /// any path component; one with `/` matches the path from the dependency folder's root.
     var strippedPatterns: [String] {
-        switch self {
-        case .python312:
+        if isPython {
             return [
                 "__pycache__", "*.pyc", "tests", "test", "bin", "*.dist-info/RECORD", "*.dist-info/INSTALLER",
                 "*.dist-info/REQUESTED", "*.dist-info/direct_url.json",
-                // SDK integrations that need packages the handler never installs.
-                "ldclient/impl/integrations/consul", "ldclient/impl/integrations/dynamodb", "ldclient/impl/integrations/redis",
+                // SDK integrations that need packages the handler never installs. DynamoDB stays:
+                // daemon mode (dataSource: dynamodb) uses it with the boto3 of the Lambda runtime.
+                "ldclient/impl/integrations/consul", "ldclient/impl/integrations/redis",
             ]
-        case .nodejs20:
-            return ["test", "tests", "__tests__", "*.md", "*.map", "*.d.ts", "*.ts.map", ".package-lock.json"]
         }
+        return ["test", "tests", "__tests__", "*.md", "*.map", "*.d.ts", "*.ts.map", ".package-lock.json"]
     }
 }

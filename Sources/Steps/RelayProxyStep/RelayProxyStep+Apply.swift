@@ -1,0 +1,133 @@
+import AWS
+import Foundation
+import LDEdgeCore
+
+struct TaskDefinitionsUndo: Codable, Sendable {
+    var family: String
+    /// ACTIVE revisions before the registration; any other is this run's.
+    var keep: [String]
+}
+
+struct ServiceUndo: Codable, Sendable {
+    var cluster: String
+    var service: String
+    var taskDefinition: String?
+    var desiredCount: Int?
+}
+
+extension RelayProxyStep {
+    public func apply(_ plan: StepPlan, _ context: StepContext) async throws -> [String: String] {
+        let data = try plan.data.decode(RelayPlan.self)
+        let client = try client(context)
+        let names = data.names
+        let iam = client.iam
+        let ecs = client.ecs
+
+        // 1. The table, ACTIVE before anything points at it.
+        var tableArn = data.tableArn ?? ""
+        if data.createTable {
+            let table = try await context.perform("create dynamodb table \(input.table)", undo: UndoRecord("delete-table", resource: input.table)) {
+                try await client.dynamoDB.createTable(name: input.table, partitionKey: "namespace", sortKey: "key",
+                                                      tags: ["ldedge:workflow": context.workflowName, "ldedge:step": id])
+            }
+            tableArn = table.tableArn ?? ""
+            try context.own(Resource(type: "table", id: input.table, attributes: ["arn": tableArn, "region": data.region]))
+            let active = try await client.dynamoDB.waitUntilTableActive(name: input.table, timeout: waitTimeout, pollInterval: pollInterval)
+            tableArn = active.tableArn ?? tableArn
+        } else if data.adoptTable {
+            try context.own(Resource(type: "table", id: input.table, attributes: ["arn": tableArn, "region": data.region], adopted: true))
+        }
+
+        // 2. The secret (the key is registered as secret before it is sent).
+        var secretArn = data.secretArn ?? ""
+        if data.createSecret {
+            let key = try await sdkKey(context)
+            let secret = try await context.perform("create secret \(names.secret)", undo: UndoRecord("delete-secret", resource: names.secret)) {
+                try await client.secretsManager.createSecret(name: names.secret, secretString: key,
+                                                             description: "LaunchDarkly SDK key for the Relay Proxy of ldedge workflow \(context.workflowName)",
+                                                             tags: ["ldedge:workflow": context.workflowName, "ldedge:step": id])
+            }
+            secretArn = secret.arn
+            try context.own(Resource(type: "secret", id: names.secret, attributes: ["arn": secretArn]))
+        }
+
+        // 3. The roles and their only permissions.
+        var executionRoleArn = data.executionRoleArn ?? ""
+        if data.createExecutionRole {
+            executionRoleArn = try await createRole(names.executionRole, purpose: "ECS task execution role of the Relay Proxy", context, iam)
+        }
+        var taskRoleArn = data.taskRoleArn ?? ""
+        if data.createTaskRole {
+            taskRoleArn = try await createRole(names.taskRole, purpose: "task role of the Relay Proxy", context, iam)
+        }
+        try await putPolicy(RelayStack.executionPolicy(secretArn: secretArn), named: RelayStack.executionPolicyName, on: names.executionRole, context, iam)
+        try await putPolicy(RelayStack.taskPolicy(tableArn: tableArn), named: RelayStack.taskPolicyName, on: names.taskRole, context, iam)
+
+        // 4. Cluster, task definition, service.
+        if data.createCluster {
+            try await context.perform("create ecs cluster \(names.cluster)", undo: UndoRecord("delete-cluster", resource: names.cluster)) {
+                try await ecs.createCluster(name: names.cluster, tags: ["ldedge:workflow": context.workflowName])
+            }
+            try context.own(Resource(type: "cluster", id: names.cluster, attributes: ["region": data.region]))
+        }
+        var taskDefinitionArn = data.taskDefinitionArn ?? ""
+        if data.registerTaskDefinition {
+            let keep = try await ecs.listTaskDefinitions(familyPrefix: names.family)
+            let undo = try JSONValue(encoding: TaskDefinitionsUndo(family: names.family, keep: keep))
+            let request = ECSFargateTaskDefinitionRequest(
+                family: names.family, taskRoleArn: taskRoleArn, executionRoleArn: executionRoleArn, cpu: cpu, memory: memory,
+                containers: [RelayStack.container(self, region: data.region, tableName: input.table, secretArn: secretArn)],
+                tags: ["ldedge:workflow": context.workflowName])
+            let registered = try await context.perform("register task definition \(names.family)",
+                                                       undo: UndoRecord("deregister-task-definitions", resource: names.family, data: undo)) {
+                try await ecs.registerTaskDefinition(request)
+            }
+            taskDefinitionArn = registered.taskDefinitionArn
+            try context.own(Resource(type: "task-definition", id: taskDefinitionArn, attributes: ["family": names.family]))
+        }
+        if data.createService {
+            let request = ECSFargateServiceRequest(
+                cluster: names.cluster, serviceName: names.service, taskDefinition: taskDefinitionArn, desiredCount: desiredCount,
+                subnets: data.subnets, securityGroups: input.securityGroups ?? [], assignPublicIp: input.assignPublicIp ?? true,
+                tags: ["ldedge:workflow": context.workflowName])
+            let undo = try JSONValue(encoding: ServiceUndo(cluster: names.cluster, service: names.service))
+            try await context.perform("create ecs service \(names.service)", undo: UndoRecord("delete-service", resource: names.service, data: undo)) {
+                try await ecs.createService(request)
+            }
+            try context.own(Resource(type: "service", id: names.service, attributes: ["cluster": names.cluster]))
+        } else if data.updateService {
+            let current = try await ecs.serviceIfPresent(cluster: names.cluster, service: names.service)
+            let undo = try JSONValue(encoding: ServiceUndo(cluster: names.cluster, service: names.service,
+                                                           taskDefinition: current?.taskDefinition, desiredCount: current?.desiredCount))
+            try await context.perform("update ecs service \(names.service) to \(desiredCount) task(s) of \(taskDefinitionArn)",
+                                      undo: UndoRecord("restore-service", resource: names.service, data: undo)) {
+                try await ecs.updateService(cluster: names.cluster, service: names.service, desiredCount: desiredCount, taskDefinition: taskDefinitionArn)
+            }
+        }
+        try context.remember("fingerprint", data.fingerprint)
+        return outputs(names, tableArn: tableArn, secretArn: secretArn)
+    }
+
+    func createRole(_ name: String, purpose: String, _ context: StepContext, _ iam: IAMClient) async throws -> String {
+        let role = try await context.perform("create role \(name)", undo: UndoRecord("delete-role", resource: name)) {
+            try await iam.createRole(name: name, assumeRolePolicyDocument: RelayStack.ecsTasksTrustPolicy,
+                                     description: "\(purpose) (ldedge workflow \(context.workflowName))")
+        }
+        try context.own(Resource(type: "role", id: name, attributes: ["arn": role.arn]))
+        return role.arn
+    }
+
+    /// Puts the role's only inline policy, unless it already reads exactly so.
+    func putPolicy(_ document: String, named policy: String, on role: String, _ context: StepContext, _ iam: IAMClient) async throws {
+        if let current = try? await iam.getRolePolicy(roleName: role, policyName: policy), Self.sameJSON(current, document) { return }
+        try await context.perform("put inline policy \(policy) on role \(role)", undo: UndoRecord("delete-role-policy", resource: role, data: .string(policy))) {
+            try await iam.putRolePolicy(roleName: role, policyName: policy, policyDocument: document)
+        }
+    }
+
+    static func sameJSON(_ a: String, _ b: String) -> Bool {
+        guard let x = try? JSONSerialization.jsonObject(with: Data(a.utf8)) as? NSDictionary,
+              let y = try? JSONSerialization.jsonObject(with: Data(b.utf8)) as? NSDictionary else { return a == b }
+        return x == y
+    }
+}

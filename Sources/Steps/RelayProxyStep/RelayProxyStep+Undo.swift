@@ -1,0 +1,178 @@
+import AWS
+import AWSStepSupport
+import Foundation
+import LDEdgeCore
+
+extension RelayProxyStep {
+    // MARK: Rollback
+
+    public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {
+        for record in records {
+            switch record.action {
+            case "delete-service":
+                let undo = try record.payload(ServiceUndo.self)
+                try await deleteService(cluster: undo.cluster, service: undo.service, context)
+            case "restore-service":
+                let undo = try record.payload(ServiceUndo.self)
+                let ecs = try client(context).ecs
+                try await context.perform("put ecs service \(undo.service) back to \(undo.desiredCount ?? 0) task(s) of \(undo.taskDefinition ?? "-")") {
+                    do {
+                        try await ecs.updateService(cluster: undo.cluster, service: undo.service, desiredCount: undo.desiredCount, taskDefinition: undo.taskDefinition)
+                    } catch where error.isAWSNotFound {}
+                }
+            case "deregister-task-definitions":
+                let undo = try record.payload(TaskDefinitionsUndo.self)
+                let active = try await client(context).ecs.listTaskDefinitions(familyPrefix: undo.family)
+                for arn in active where !undo.keep.contains(arn) { try await deregister(arn, context) }
+            case "delete-cluster":
+                try await deleteCluster(record.resource, context)
+            case "delete-role-policy":
+                let policy = record.data.stringValue ?? ""
+                let iam = try client(context).iam
+                try await context.perform("delete inline policy \(policy) of role \(record.resource)") {
+                    do { try await iam.deleteRolePolicy(roleName: record.resource, policyName: policy) } catch where error.isAWSNotFound {}
+                }
+            case "delete-role":
+                try await deleteRole(record.resource, context)
+            case "delete-secret":
+                try await deleteSecret(record.resource, context)
+            case "delete-table":
+                try await deleteTable(record.resource, context)
+            default:
+                continue
+            }
+        }
+        // A first run that failed adopted nothing worth keeping.
+        if context.phase == .rollback, context.previous?.previous == nil {
+            for resource in context.ownedResources where resource.adopted { try context.release(resource) }
+        }
+    }
+
+    // MARK: Teardown
+
+    /// Removes in dependency order: service, task definitions, cluster, roles, secret, table.
+    public func teardown(_ state: StepState, _ context: StepContext) async throws {
+        let order = ["service", "task-definition", "cluster", "role", "secret", "table"]
+        for type in order {
+            for resource in state.resources where resource.type == type {
+                guard !resource.adopted else {
+                    try context.release(resource)
+                    continue
+                }
+                switch type {
+                case "service": try await deleteService(cluster: resource.attributes["cluster"] ?? names(context).cluster, service: resource.id, context)
+                case "task-definition": try await deregister(resource.id, context)
+                case "cluster": try await deleteCluster(resource.id, context)
+                case "role": try await deleteRole(resource.id, context)
+                case "secret": try await deleteSecret(resource.id, context)
+                default: try await deleteTable(resource.id, context)
+                }
+            }
+        }
+        try? context.forget("fingerprint")
+    }
+
+    // MARK: Removing one resource (each tolerates a resource that is already gone, then releases it)
+
+    func release(_ type: String, _ id: String, _ context: StepContext) throws {
+        for resource in context.ownedResources where resource.type == type && resource.id == id { try context.release(resource) }
+    }
+
+    /// Scales the service to 0, deletes it and waits until ECS reports it INACTIVE (a cluster with a
+    /// draining service cannot be deleted).
+    func deleteService(cluster: String, service: String, _ context: StepContext) async throws {
+        let ecs = try client(context).ecs
+        if let current = try await ecs.serviceIfPresent(cluster: cluster, service: service) {
+            if (current.desiredCount ?? 0) > 0 {
+                try await context.perform("scale ecs service \(service) to 0 tasks") {
+                    do { try await ecs.updateService(cluster: cluster, service: service, desiredCount: 0) } catch where error.isAWSNotFound {}
+                }
+            }
+            try await context.perform("delete ecs service \(service)") {
+                do { try await ecs.deleteService(cluster: cluster, service: service) } catch where error.isAWSNotFound {}
+            }
+            let start = Date()
+            while let draining = try await ecs.serviceIfPresent(cluster: cluster, service: service) {
+                let waited = Date().timeIntervalSince(start)
+                if waited + pollInterval > waitTimeout {
+                    throw AWSError.waiterTimeout(service: .ecs, what: "INACTIVE", resource: "service \(service)", waited: waited, lastState: draining.status ?? "unknown")
+                }
+                context.progress("ecs service \(service): \(draining.status ?? "draining"), \(Int(waited)) s")
+                try context.checkInterrupted()
+                try await Task.sleep(nanoseconds: UInt64(pollInterval * 1e9))
+            }
+        }
+        try release("service", service, context)
+    }
+
+    func deregister(_ arn: String, _ context: StepContext) async throws {
+        let ecs = try client(context).ecs
+        try await context.perform("deregister task definition \(arn)") {
+            do {
+                try await ecs.deregisterTaskDefinition(arn)
+            } catch let error as AWSError where error.isNotFound || error.serviceError?.code == "ClientException" {
+                // ECS answers ClientException for a revision it does not know.
+            }
+        }
+        try release("task-definition", arn, context)
+    }
+
+    func deleteCluster(_ name: String, _ context: StepContext) async throws {
+        let ecs = try client(context).ecs
+        if try await ecs.clusterIfPresent(name: name) != nil {
+            try await context.perform("delete ecs cluster \(name)") {
+                do { try await ecs.deleteCluster(name: name) } catch where error.isAWSNotFound {}
+            }
+        }
+        try release("cluster", name, context)
+    }
+
+    func deleteSecret(_ name: String, _ context: StepContext) async throws {
+        let secrets = try client(context).secretsManager
+        try await context.perform("delete secret \(name) without recovery window") {
+            do { try await secrets.deleteSecret(id: name, forceDeleteWithoutRecovery: true) } catch where error.isAWSNotFound {}
+        }
+        try release("secret", name, context)
+    }
+
+    func deleteTable(_ name: String, _ context: StepContext) async throws {
+        let dynamoDB = try client(context).dynamoDB
+        if let table = try await dynamoDB.tableIfPresent(name: name) {
+            if table.tableStatus != "DELETING" {
+                try await context.perform("delete dynamodb table \(name)") {
+                    do { try await dynamoDB.deleteTable(name: name) } catch where error.isAWSNotFound {}
+                }
+            }
+            try await dynamoDB.waitUntilTableDeleted(name: name, timeout: waitTimeout, pollInterval: pollInterval)
+        }
+        try release("table", name, context)
+    }
+
+    /// Deletes the role's inline and managed policies, then the role.
+    func deleteRole(_ name: String, _ context: StepContext) async throws {
+        let iam = try client(context).iam
+        let attached: [IAMAttachedPolicy]
+        let inline: [String]
+        do {
+            attached = try await iam.listAttachedRolePolicies(roleName: name)
+            inline = try await iam.listRolePolicies(roleName: name)
+        } catch where error.isAWSNotFound {
+            try release("role", name, context)
+            return
+        }
+        for policy in attached {
+            try await context.perform("detach \(policy.policyName) from role \(name)") {
+                do { try await iam.detachRolePolicy(roleName: name, policyArn: policy.policyArn) } catch where error.isAWSNotFound {}
+            }
+        }
+        for policy in inline {
+            try await context.perform("delete inline policy \(policy) of role \(name)") {
+                do { try await iam.deleteRolePolicy(roleName: name, policyName: policy) } catch where error.isAWSNotFound {}
+            }
+        }
+        try await context.perform("delete role \(name)") {
+            do { try await iam.deleteRole(name: name) } catch where error.isAWSNotFound {}
+        }
+        try release("role", name, context)
+    }
+}
