@@ -102,8 +102,20 @@ final class RebrandTests: XCTestCase {
         XCTAssertEqual(weights, [50_000, 50_000])
         XCTAssertEqual(rollout?["bucketBy"] as? String, "key")
 
+        // The flag step runs before the build, so the baked-in snapshot holds the targeting this
+        // deploy left the flag in (it was created off, without a rollout), with its real salt.
+        let enumerator = FileManager.default.enumerator(atPath: project.file(".ldedge").path)
+        let snapshotPath = (enumerator?.allObjects as? [String] ?? []).first { $0.hasSuffix("/ldedge_snapshot.json") }
+        let snapshotData = try Data(contentsOf: project.file(".ldedge/" + (try XCTUnwrap(snapshotPath))))
+        let baked = ((try JSONSerialization.jsonObject(with: snapshotData) as? [String: Any])?["flags"] as? [String: Any])?["rebrand"] as? [String: Any]
+        XCTAssertEqual(baked?["on"] as? Bool, true)
+        XCTAssertEqual(baked?["salt"] as? String, flag["salt"] as? String)
+        let bakedRollout = (baked?["fallthrough"] as? [String: Any])?["rollout"] as? [String: Any]
+        XCTAssertEqual((bakedRollout?["variations"] as? [[String: Any]])?.compactMap { $0["weight"] as? Int }, [50_000, 50_000])
+
         let rolloutResult = try ldedge(["rollout", "workflows/rebrand.yaml", "--percent", "100", "--yes"])
         XCTAssertEqual(rolloutResult.status, 0, rolloutResult.stderr)
+        XCTAssertTrue(rolloutResult.stderr.contains("deploy-time snapshot") || rolloutResult.stderr.contains("snapshot baked into the handler"), rolloutResult.stderr)
         let all = try split(1_000)
         XCTAssertEqual(all.new, 1_000, "100% rollout sends every visitor to the new site")
 

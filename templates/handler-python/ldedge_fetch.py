@@ -59,7 +59,7 @@ def request(method, uri, headers, body, timeout, cafile=None):
     try:
         if secure:
             sock = _ssl_wrap(sock, host, cafile)
-        lines = ["%s %s HTTP/1.1" % (method, path or "/"), "Host: %s" % host, "Connection: close", "Accept-Encoding: identity",
+        lines = ["%s %s HTTP/1.1" % (method, path or "/"), "Host: %s" % (host if port == (443 if secure else 80) else "%s:%d" % (host, port)), "Connection: close", "Accept-Encoding: identity",
                  "User-Agent: ldedge-handler"]
         lines += ["%s: %s" % item for item in headers.items()]
         if body or method != "GET":

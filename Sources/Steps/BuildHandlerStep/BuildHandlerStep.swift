@@ -323,6 +323,8 @@ public struct BuildHandlerStep: Step {
         if let compiler = prepared.compiler {
             context.progress("compiling bytecode with Python \(compiler.version)")
             try await compiler.compile(partial)
+            // package-zip keeps .pyc files only in a folder carrying this marker.
+            try Data("cpython \(compiler.version)\n".utf8).write(to: partial.appendingPathComponent(".ldedge-bytecode"))
         }
         try? fileManager.removeItem(at: build)
         try fileManager.createDirectory(at: build.deletingLastPathComponent(), withIntermediateDirectories: true)

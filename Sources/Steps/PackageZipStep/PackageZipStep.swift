@@ -77,7 +77,15 @@ public struct PackageZipStep: Step {
     }
 
     var eventType: EventType { input.eventType ?? .viewerRequest }
-    var excludes: [String] { FileTree.defaultExcludes + (input.exclude ?? []) }
+    /// The default excludes plus the input's. `.pyc` files stay only in a folder build-handler
+    /// marked with `.ldedge-bytecode`: it compiled them with the Lambda runtime's own Python.
+    func excludes(_ source: URL) -> [String] {
+        let marked = FileManager.default.fileExists(atPath: source.appendingPathComponent(Self.bytecodeMarker).path)
+        let defaults = marked ? FileTree.defaultExcludes.filter { $0 != "*.pyc" } + [Self.bytecodeMarker] : FileTree.defaultExcludes
+        return defaults + (input.exclude ?? [])
+    }
+
+    static let bytecodeMarker = ".ldedge-bytecode"
     var writer: ZipWriter { ZipWriter(compressionLevel: input.compressionLevel ?? 6) }
 
     func zipPath(_ context: StepContext) -> URL { context.workDirectory.appendingPathComponent("\(id).zip") }
@@ -95,7 +103,7 @@ public struct PackageZipStep: Step {
         let data: Data
         let summary: ZipSummary
         do {
-            entries = try FileTree.scan(source.path, exclude: excludes)
+            entries = try FileTree.scan(source.path, exclude: excludes(source))
             let output = MemoryZipOutput()
             summary = try writer.write(entries, to: output)
             data = output.data
@@ -124,7 +132,7 @@ public struct PackageZipStep: Step {
         let destination = zipPath(context)
         try FileManager.default.createDirectory(at: context.workDirectory, withIntermediateDirectories: true)
         let temporary = destination.appendingPathExtension("partial")
-        let entries = try FileTree.scan(source.path, exclude: excludes)
+        let entries = try FileTree.scan(source.path, exclude: excludes(source))
         let hasher = StreamingSHA256()
         let output = try FileZipOutput(path: temporary.path) { hasher.update($0) }
         let summary: ZipSummary
