@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from cloudfront import CloudFront, error_xml
-from operations import classify, is_mutating, region_of, service_of
+from operations import JSON_SERVICES, classify, is_mutating, region_of, service_of
 
 
 @dataclass
@@ -167,6 +167,9 @@ class Emulator:
         if service == "lambda":
             payload = json.dumps({"Type": "User" if status < 500 else "Service", "Message": message, "message": message}).encode()
             headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", code), ("x-amzn-RequestId", request_id)]
+        elif service in JSON_SERVICES:
+            payload = json.dumps({"__type": code, "message": message}).encode()
+            headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request_id)]
         elif service == "s3":
             payload = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{_esc(message)}</Message>'
                        f"<RequestId>{request_id}</RequestId></Error>").encode()

@@ -3,6 +3,8 @@
 import re
 from urllib.parse import parse_qsl
 
+JSON_SERVICES = ("dynamodb", "secretsmanager", "ecs")
+
 _SCOPE = re.compile(r"Credential=[^/]*/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
 
@@ -40,8 +42,11 @@ def _action(query, body):
 
 
 def classify(service, method, path, query, body, environ):
-    if service in ("iam", "sts"):
+    if service in ("iam", "sts", "ec2"):
         return _action(query, body)
+    if service in JSON_SERVICES:
+        # JSON 1.0/1.1 protocols name the operation in X-Amz-Target ("DynamoDB_20120810.CreateTable").
+        return environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2] or "Unknown"
     if service == "lambda":
         return _lambda(method, path)
     if service == "cloudfront":
@@ -144,7 +149,8 @@ def _s3(method, path, query, environ):
 
 
 _READ_PREFIXES = ("Get", "List", "Head", "Describe")
-_NON_MUTATING = {"AssumeRole", "AssumeRoleWithWebIdentity", "GetCallerIdentity", "Invoke"}
+_NON_MUTATING = {"AssumeRole", "AssumeRoleWithWebIdentity", "GetCallerIdentity", "Invoke", "Query", "Scan",
+                 "BatchGetItem", "GetSecretValue"}
 
 
 def is_mutating(service, method, operation):

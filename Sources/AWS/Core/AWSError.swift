@@ -53,7 +53,7 @@ public enum AWSError: Error, Sendable, CustomStringConvertible {
     /// True for "does not exist" answers (404, NoSuchBucket, NoSuchEntity, ResourceNotFoundException ...).
     public var isNotFound: Bool {
         guard let error = serviceError else { return false }
-        return error.status == 404 || AWSError.notFoundCodes.contains(error.code)
+        return error.status == 404 || AWSError.notFoundCodes.contains(error.code) || error.code.hasSuffix(".NotFound")
     }
 
     /// Lambda refused to delete a function because CloudFront still has replicas of it
@@ -72,7 +72,7 @@ public enum AWSError: Error, Sendable, CustomStringConvertible {
     static let notFoundCodes: Set<String> = [
         "NoSuchBucket", "NoSuchKey", "NotFound", "NoSuchEntity", "ResourceNotFoundException",
         "NoSuchDistribution", "NoSuchOriginAccessControl", "NoSuchInvalidation", "NoSuchBucketPolicy",
-        "NoSuchPublicAccessBlockConfiguration", "NoSuchUpload",
+        "NoSuchPublicAccessBlockConfiguration", "NoSuchUpload", "ClusterNotFoundException", "ServiceNotFoundException",
     ]
 
     public var description: String {

@@ -19,7 +19,7 @@ enum AWSErrorParser {
         var code: String?
         var message: String?
         var requestId = response.requestId
-        if request.service == .lambda {
+        if request.service.answersInJSON {
             if let header = response.header("x-amzn-ErrorType") {
                 code = header.split(separator: ":").first.map(String.init)
             }
@@ -30,7 +30,7 @@ enum AWSErrorParser {
         } else if !response.body.isEmpty, let root = try? XMLTreeNode(parsing: response.body) {
             code = root.descendant("Code")?.text ?? (root.name == "Code" ? root.text : nil)
             message = root.descendant("Message")?.text
-            requestId = requestId ?? root.descendant("RequestId")?.text
+            requestId = requestId ?? (root.descendant("RequestId") ?? root.descendant("RequestID"))?.text
         }
         if response.status == 301, let region = response.header("x-amz-bucket-region") {
             message = "the bucket is in region \(region); set AWS_REGION=\(region) or choose another bucket name"

@@ -7,6 +7,10 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
     case lambda
     case cloudFront = "cloudfront"
     case sts
+    case ec2
+    case dynamoDB = "dynamodb"
+    case secretsManager = "secretsmanager"
+    case ecs
 
     /// The name used in the SigV4 credential scope.
     public var signingName: String { rawValue }
@@ -19,6 +23,10 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .lambda: return "LAMBDA"
         case .cloudFront: return "CLOUDFRONT"
         case .sts: return "STS"
+        case .ec2: return "EC2"
+        case .dynamoDB: return "DYNAMODB"
+        case .secretsManager: return "SECRETS_MANAGER"
+        case .ecs: return "ECS"
         }
     }
 
@@ -29,8 +37,15 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .lambda: return "Lambda"
         case .cloudFront: return "CloudFront"
         case .sts: return "STS"
+        case .ec2: return "EC2"
+        case .dynamoDB: return "DynamoDB"
+        case .secretsManager: return "Secrets Manager"
+        case .ecs: return "ECS"
         }
     }
+
+    /// Services whose errors are JSON (`__type`, `message`) rather than XML.
+    public var answersInJSON: Bool { self == .lambda || self == .dynamoDB || self == .secretsManager || self == .ecs }
 
     /// Global services are signed for us-east-1 whatever the configured region.
     public var isGlobal: Bool { self == .iam || self == .cloudFront }
@@ -46,6 +61,10 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .cloudFront: return URL(string: "https://cloudfront.amazonaws.com")
         case .lambda: return URL(string: "https://lambda.\(region).\(suffix)")
         case .sts: return URL(string: "https://sts.\(region).\(suffix)")
+        case .ec2: return URL(string: "https://ec2.\(region).\(suffix)")
+        case .dynamoDB: return URL(string: "https://dynamodb.\(region).\(suffix)")
+        case .secretsManager: return URL(string: "https://secretsmanager.\(region).\(suffix)")
+        case .ecs: return URL(string: "https://ecs.\(region).\(suffix)")
         }
     }
 }
