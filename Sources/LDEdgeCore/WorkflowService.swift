@@ -189,7 +189,8 @@ public struct WorkflowService: Sendable {
         throw StateError.ambiguous(folder: stateRoot.path, workflows: names)
     }
 
-    public func teardown(_ argument: String?, yes: Bool, json: Bool, stepOptions: [String: String]) async -> ExitStatus {
+    /// With `wait`, keeps retrying while AWS still holds replicas (see `TeardownWait`) instead of exiting 3 at once.
+    public func teardown(_ argument: String?, yes: Bool, json: Bool, stepOptions: [String: String], wait: TeardownWait? = nil) async -> ExitStatus {
         await run {
             let (name, workflow) = try resolveWorkflowName(argument)
             let store = StateStore(root: stateRoot, workflow: name)
@@ -209,7 +210,7 @@ public struct WorkflowService: Sendable {
             if !yes && Console.standardInputIsTerminal && !console.confirm("Tear these down?") { throw EngineError.declined }
             let trap = SignalTrap.install(console: console)
             defer { trap.remove() }
-            let report = try await engine { $0.stepOptions = stepOptions }.teardown(workflow: name, workflow: workflow)
+            let report = try await teardownWaiting(name, workflow: workflow, stepOptions: stepOptions, wait: wait)
             if json {
                 console.out(String(decoding: try JSONEncoder.pretty.encode(report), as: UTF8.self))
             } else {

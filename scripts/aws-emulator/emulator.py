@@ -43,9 +43,12 @@ class Fault:
         self.retry_after = spec.get("retryAfter")
         # Matching calls to let through before failing (fault at the Nth call of an operation).
         self.skip = int(spec.get("skip", 0))
+        # Only calls signed for this region (None = any), e.g. AccessDenied in one region.
+        self.region = spec.get("region")
 
-    def matches(self, service, operation):
-        return (self.service in (None, "*", service)) and (self.operation in (None, "*", operation))
+    def matches(self, service, operation, region=None):
+        return ((self.service in (None, "*", service)) and (self.operation in (None, "*", operation))
+                and (self.region in (None, "*", region)))
 
 
 class Emulator:
@@ -89,7 +92,7 @@ class Emulator:
         with self.lock:
             self.calls.append({"service": service, "operation": operation, "method": method, "path": path,
                                "mutating": mutating, "time": time.time()})
-            fault = self._take_fault(service, operation)
+            fault = self._take_fault(service, operation, region_of(environ))
         if fault is not None:
             return self.error(start_response, service, fault.status, fault.code, fault.message, fault.retry_after)
 
@@ -147,9 +150,9 @@ class Emulator:
                 chunks.close()
         return captured["status"], list(captured["headers"]), payload
 
-    def _take_fault(self, service, operation):
+    def _take_fault(self, service, operation, region=None):
         for fault in self.faults:
-            if fault.remaining > 0 and fault.matches(service, operation):
+            if fault.remaining > 0 and fault.matches(service, operation, region):
                 if fault.skip > 0:
                     fault.skip -= 1
                     continue
