@@ -26,16 +26,17 @@ final class TeardownWaitTests: OperationsTestCase {
 
     func testTimeoutExitsThreeAndALaterTeardownResumes() async throws {
         try await deploy()
-        try await emulator.configure(replicaReleaseSeconds: 600)
+        try await emulator.configure(replicaReleaseSeconds: 8)
         let result = try ldedge(["teardown", "ops", "--yes", "--wait", "--poll", "1s", "--timeout", "2s"])
         XCTAssertEqual(result.status, 3, result.stderr)
         XCTAssertTrue(result.stderr.contains("gave up waiting after"), result.stderr)
         let functions = try await emulator.inventory().functions
         XCTAssertEqual(functions.count, 1)
 
-        try await emulator.configure(replicaReleaseSeconds: 0)
-        let resumed = try ldedge(["teardown", "ops", "--yes"])
+        // A later run resumes where this one stopped and finishes once the replicas are gone.
+        let resumed = try ldedge(["teardown", "ops", "--yes", "--wait", "--poll", "1s", "--timeout", "1m"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("edge"), resumed.stdout)
         let left = try await emulator.inventory()
         XCTAssertEqual(left.functions.count, 0)
 

@@ -402,3 +402,33 @@ class Emulator:
 
 def _esc(text):
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _patch_version_numbers():
+    """Lambda never reuses a version number; moto numbers a new version len(versions) + 1, so after a
+    deleted version it would publish a duplicate. Number from the highest ever published instead."""
+    from moto.awslambda.models import LambdaStorage
+
+    original = LambdaStorage.publish_version
+
+    def publish_version(self, name_or_arn, description=""):
+        function = self.get_function_by_name_or_arn_forbid_qualifier(name_or_arn)
+        name = function.function_name
+        versions = self._functions.get(name, {}).get("versions", [])
+        highest = self.__dict__.setdefault("_ldedge_highest_version", {})
+        known = max([int(v.version) for v in versions] + [highest.get(name, 0)])
+        count = len(versions)
+        published = original(self, name_or_arn, description)
+        if published is not None and len(versions) > count and int(published.version) <= known:
+            # A new version got a number already used: give it the next unused one.
+            self._arns.pop(published.function_arn, None)
+            published.set_version(known + 1)
+            self._arns[published.function_arn] = published
+        if published is not None:
+            highest[name] = max(highest.get(name, 0), int(published.version))
+        return published
+
+    LambdaStorage.publish_version = publish_version
+
+
+_patch_version_numbers()
