@@ -38,7 +38,7 @@ for _ in $(seq 1 600); do
 done
 port="$(awk '/^LISTENING/ {print $2; exit}' "$work/emulator.out")"
 [[ -n "$port" ]] || { echo "emulator did not start:" >&2; cat "$work/emulator.err" >&2; exit 1; }
-export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=AKIABENCHEXAMPLE AWS_SECRET_ACCESS_KEY=bench-secret-key-example AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_PAGER="" AWS_CLI_AUTO_PROMPT=off HOME="$work" NO_COLOR=1
 
 # A deployed edge workflow, so that ldedge knows its function from the recorded state.
@@ -81,7 +81,8 @@ for region in regions:
     logs.create_log_stream(logGroupName=group, logStreamName="s")
     batch = [{"timestamp": now + i * 10, "message": f"START RequestId: 6f1c2b9e-1d2a-4c3b-9e8f-{i:012d} Version: 1"} for i in range(per)]
     logs.put_log_events(logGroupName=group, logStreamName="s", logEvents=batch)
-print(f"seeded {len(regions)} regions x {per} events", file=sys.stderr)
+print(f"seeded {len(regions)} regions x {per} events: {regions}", file=sys.stderr)
+print(session.create_client("logs", region_name=regions[0]).describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["logGroupName"], file=sys.stderr)
 PY
 expected=$((regions * events))
 
