@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "ldedge",
             dependencies: [
-                "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke",
+                "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke", "Operations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -62,6 +62,9 @@ let package = Package(
             swiftSettings: settings
         ),
 
+        // Operating a live rollout: `ldedge logs`, `status --live` (reads recorded state, AWS and LaunchDarkly).
+        .target(name: "Operations", dependencies: ["LDEdgeCore", "AWS", "LaunchDarkly"], swiftSettings: settings),
+
         // The registry of every built-in step kind.
         .target(
             name: "BuiltinSteps",
@@ -81,7 +84,7 @@ let package = Package(
         step("EdgeDistributionStep", ["AWS", "AWSStepSupport"]),
         step("AttachTriggerStep", ["AWS", "AWSStepSupport"]),
         step("RelayProxyStep", ["AWS", "AWSStepSupport", "LaunchDarkly", .product(name: "Crypto", package: "swift-crypto")]),
-        step("FlipFlagStep", ["LaunchDarkly", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        step("FlipFlagStep", ["LaunchDarkly", "AWS", "AWSStepSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
 
         // What the AWS step kinds share (steps never depend on each other).
         .target(name: "AWSStepSupport", dependencies: ["LDEdgeCore", "AWS"], swiftSettings: settings),
@@ -175,6 +178,7 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .testTarget(name: "OperationsTests", dependencies: ["Operations", "LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
         .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
     ]
 )

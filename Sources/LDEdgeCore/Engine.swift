@@ -237,6 +237,7 @@ public final class Engine: @unchecked Sendable {
                 throw EngineError.stepFailed(step: workflowStep.id, error: message, rollback: outcomes, rolledBack: options.rollbackOnFailure)
             }
         }
+        await afterDeploy(applied + unchanged, workflow: workflow, recorder: recorder, services: services)
         try recorder.record(JournalRecord(type: .runEnd))
         try recorder.checkpoint()
         let state = recorder.state

@@ -255,7 +255,8 @@ public struct WorkflowService: Sendable {
         return String(decoding: (try? JSONEncoder.pretty.encode(JSONValue.object(object))) ?? Data(), as: UTF8.self)
     }
 
-    public func teardown(_ argument: String?, yes: Bool, json: Bool, stepOptions: [String: String]) async -> ExitStatus {
+    /// With `wait`, keeps retrying while AWS still holds replicas (see `TeardownWait`) instead of exiting 3 at once.
+    public func teardown(_ argument: String?, yes: Bool, json: Bool, stepOptions: [String: String], wait: TeardownWait? = nil) async -> ExitStatus {
         await run {
             guard let (name, workflow) = try deployedWorkflow(argument, json: json) else {
                 if json { console.out(nothingDeployedJSON(argument)) } else { console.out(nothingDeployed(argument)) }
@@ -282,7 +283,7 @@ public struct WorkflowService: Sendable {
             if !yes && Console.standardInputIsTerminal && !console.confirm("Tear these down?") { throw EngineError.declined }
             let trap = SignalTrap.install(console: console)
             defer { trap.remove() }
-            let report = try await engine { $0.stepOptions = stepOptions }.teardown(workflow: name, workflow: workflow)
+            let report = try await teardownWaiting(name, workflow: workflow, stepOptions: stepOptions, wait: wait)
             if json {
                 console.out(String(decoding: try JSONEncoder.pretty.encode(report), as: UTF8.self))
             } else {

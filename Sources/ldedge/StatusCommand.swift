@@ -1,19 +1,33 @@
 import ArgumentParser
 import LDEdgeCore
+import Operations
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show what ldedge recorded for a workflow: steps, resources, outputs, last run, git commit."
+        abstract: "Show what ldedge recorded for a workflow: steps, resources, outputs, last run, git commit.",
+        discussion: """
+            With --live, asks the world instead: the distribution's status and domain, the function version \
+            associated and the versions that exist, the flag's targeting in LaunchDarkly (and drift from what \
+            ldedge set), and the last 15 minutes of CloudFront Requests/4xxErrorRate/5xxErrorRate and the \
+            function's Errors/Throttles from CloudWatch.
+            """
     )
 
     @Argument(help: "The workflow file or name (optional when only one has state).")
     var workflow: String?
 
-    @Flag(help: "Print the recorded state as JSON on stdout.")
+    @Flag(help: "Print the recorded state (or with --live, the live status) as JSON on stdout.")
     var json = false
 
+    @Flag(help: "Read the live status from CloudFront, Lambda, LaunchDarkly and CloudWatch.")
+    var live = false
+
     func run() async throws {
-        try finish(await service().status(workflow, json: json))
+        if live {
+            try finish(await LiveStatusService(workflows: service()).run(workflow, json: json))
+        } else {
+            try finish(await service().status(workflow, json: json))
+        }
     }
 }

@@ -132,8 +132,9 @@ public final class AWSEmulator: @unchecked Sendable {
 
     /// Fails the next `count` calls matching service/operation (nil matches any) with `status` and `code`.
     public func injectFault(service: String? = nil, operation: String? = nil, status: Int, code: String, message: String = "injected by test",
-                            count: Int = 1, retryAfter: Int? = nil) async throws {
+                            count: Int = 1, retryAfter: Int? = nil, region: String? = nil) async throws {
         var spec: [String: Any] = ["status": status, "code": code, "message": message, "count": count]
+        if let region { spec["region"] = region }
         if let service { spec["service"] = service }
         if let operation { spec["operation"] = operation }
         if let retryAfter { spec["retryAfter"] = retryAfter }

@@ -97,6 +97,9 @@ public final class RunningProcess {
             signaled: process.terminationReason == .uncaughtSignal)
     }
 
+    /// Current stdout, while the process runs.
+    public var stdoutSoFar: String { (try? String(contentsOf: out, encoding: .utf8)) ?? "" }
+
     /// Current stderr, while the process runs.
     public var stderrSoFar: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
 }

@@ -43,9 +43,12 @@ class Fault:
         self.retry_after = spec.get("retryAfter")
         # Matching calls to let through before failing (fault at the Nth call of an operation).
         self.skip = int(spec.get("skip", 0))
+        # Only calls signed for this region (None = any), e.g. AccessDenied in one region.
+        self.region = spec.get("region")
 
-    def matches(self, service, operation):
-        return (self.service in (None, "*", service)) and (self.operation in (None, "*", operation))
+    def matches(self, service, operation, region=None):
+        return ((self.service in (None, "*", service)) and (self.operation in (None, "*", operation))
+                and (self.region in (None, "*", region)))
 
 
 class Emulator:
@@ -89,7 +92,7 @@ class Emulator:
         with self.lock:
             self.calls.append({"service": service, "operation": operation, "method": method, "path": path,
                                "mutating": mutating, "time": time.time()})
-            fault = self._take_fault(service, operation)
+            fault = self._take_fault(service, operation, region_of(environ))
         if fault is not None:
             return self.error(start_response, service, fault.status, fault.code, fault.message, fault.retry_after)
 
@@ -151,9 +154,9 @@ class Emulator:
                 chunks.close()
         return captured["status"], list(captured["headers"]), payload
 
-    def _take_fault(self, service, operation):
+    def _take_fault(self, service, operation, region=None):
         for fault in self.faults:
-            if fault.remaining > 0 and fault.matches(service, operation):
+            if fault.remaining > 0 and fault.matches(service, operation, region):
                 if fault.skip > 0:
                     fault.skip -= 1
                     continue
@@ -456,3 +459,33 @@ class Emulator:
 
 def _esc(text):
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _patch_version_numbers():
+    """Lambda never reuses a version number; moto numbers a new version len(versions) + 1, so after a
+    deleted version it would publish a duplicate. Number from the highest ever published instead."""
+    from moto.awslambda.models import LambdaStorage
+
+    original = LambdaStorage.publish_version
+
+    def publish_version(self, name_or_arn, description=""):
+        function = self.get_function_by_name_or_arn_forbid_qualifier(name_or_arn)
+        name = function.function_name
+        versions = self._functions.get(name, {}).get("versions", [])
+        highest = self.__dict__.setdefault("_ldedge_highest_version", {})
+        known = max([int(v.version) for v in versions] + [highest.get(name, 0)])
+        count = len(versions)
+        published = original(self, name_or_arn, description)
+        if published is not None and len(versions) > count and int(published.version) <= known:
+            # A new version got a number already used: give it the next unused one.
+            self._arns.pop(published.function_arn, None)
+            published.set_version(known + 1)
+            self._arns[published.function_arn] = published
+        if published is not None:
+            highest[name] = max(highest.get(name, 0), int(published.version))
+        return published
+
+    LambdaStorage.publish_version = publish_version
+
+
+_patch_version_numbers()

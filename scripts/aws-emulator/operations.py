@@ -3,7 +3,7 @@
 import re
 from urllib.parse import parse_qsl
 
-JSON_SERVICES = ("dynamodb", "secretsmanager", "ecs")
+JSON_SERVICES = ("dynamodb", "secretsmanager", "ecs", "logs")
 
 _SCOPE = re.compile(r"Credential=[^/]*/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
@@ -42,7 +42,7 @@ def _action(query, body):
 
 
 def classify(service, method, path, query, body, environ):
-    if service in ("iam", "sts", "ec2"):
+    if service in ("iam", "sts", "ec2", "monitoring"):
         return _action(query, body)
     if service in JSON_SERVICES:
         # JSON 1.0/1.1 protocols name the operation in X-Amz-Target ("DynamoDB_20120810.CreateTable").
@@ -148,7 +148,7 @@ def _s3(method, path, query, environ):
     return "Unknown"
 
 
-_READ_PREFIXES = ("Get", "List", "Head", "Describe")
+_READ_PREFIXES = ("Get", "List", "Head", "Describe", "Filter")
 _NON_MUTATING = {"AssumeRole", "AssumeRoleWithWebIdentity", "GetCallerIdentity", "Invoke", "Query", "Scan",
                  "BatchGetItem", "GetSecretValue"}
 

@@ -11,6 +11,8 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
     case dynamoDB = "dynamodb"
     case secretsManager = "secretsmanager"
     case ecs
+    case logs
+    case cloudWatch = "monitoring"
 
     /// The name used in the SigV4 credential scope.
     public var signingName: String { rawValue }
@@ -27,6 +29,8 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .dynamoDB: return "DYNAMODB"
         case .secretsManager: return "SECRETS_MANAGER"
         case .ecs: return "ECS"
+        case .logs: return "CLOUDWATCH_LOGS"
+        case .cloudWatch: return "CLOUDWATCH"
         }
     }
 
@@ -41,11 +45,13 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .dynamoDB: return "DynamoDB"
         case .secretsManager: return "Secrets Manager"
         case .ecs: return "ECS"
+        case .logs: return "CloudWatch Logs"
+        case .cloudWatch: return "CloudWatch"
         }
     }
 
     /// Services whose errors are JSON (`__type`, `message`) rather than XML.
-    public var answersInJSON: Bool { self == .lambda || self == .dynamoDB || self == .secretsManager || self == .ecs }
+    public var answersInJSON: Bool { self == .lambda || self == .dynamoDB || self == .secretsManager || self == .ecs || self == .logs }
 
     /// Global services are signed for us-east-1 whatever the configured region.
     public var isGlobal: Bool { self == .iam || self == .cloudFront }
@@ -65,6 +71,8 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .dynamoDB: return URL(string: "https://dynamodb.\(region).\(suffix)")
         case .secretsManager: return URL(string: "https://secretsmanager.\(region).\(suffix)")
         case .ecs: return URL(string: "https://ecs.\(region).\(suffix)")
+        case .logs: return URL(string: "https://logs.\(region).\(suffix)")
+        case .cloudWatch: return URL(string: "https://monitoring.\(region).\(suffix)")
         }
     }
 }

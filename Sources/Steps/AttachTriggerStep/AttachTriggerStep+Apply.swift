@@ -110,6 +110,7 @@ extension AttachTriggerStep {
                 try await lambda.publishVersion(name: name, codeSha256: sha)
             }
             version = published.version ?? ""
+            try rememberPublished(version, context)
             _ = try await lambda.waitUntilActive(name: name, qualifier: version, pollInterval: min(pollInterval, 1))
         }
         let versionArn = "\(function.functionArn):\(version)"

@@ -38,6 +38,7 @@ public struct AttachTriggerStep: Step {
         public var pollInterval: Double?
         public var replicaWait: Int?
         public var tableArn: String?
+        public var keepVersions: Int?
     }
 
     public static let kind = "attach-trigger"
@@ -68,6 +69,7 @@ public struct AttachTriggerStep: Step {
         InputField("pollInterval", .number, default: "20", "seconds between status checks"),
         InputField("replicaWait", .integer, default: "120", "seconds rollback waits for CloudFront to release replicas before deleting versions"),
         InputField("tableArn", .string, "DynamoDB table the function may read in daemon mode (GetItem, Query, BatchGetItem only): relay-proxy's tableArn"),
+        InputField("keepVersions", .integer, default: "3", "after a successful deploy, delete published versions beyond the newest N that no distribution runs"),
     ]
     public static let outputs: [OutputField] = [
         OutputField("functionArn", "the function ARN (unqualified)"),
@@ -127,6 +129,9 @@ public struct AttachTriggerStep: Step {
             issues.append(InputIssue(["functionName"], "give the bare function name, not an ARN, alias or version ('\(name)'): CloudFront needs a numbered version, which ldedge publishes"))
         } else if !name.contains("${"), name.isEmpty || name.count > 64 || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
             issues.append(InputIssue(["functionName"], "function names are 1-64 letters, digits, '-' and '_'"))
+        }
+        if let keep = input.keepVersions, keep < 1 {
+            issues.append(InputIssue(["keepVersions"], "keepVersions must be at least 1 (the associated version is always kept); got \(keep)"))
         }
         if let role = input.role, !role.contains("${"), !(role.hasPrefix("arn:aws:iam::") && role.contains(":role/")) {
             issues.append(InputIssue(["role"], "'role' must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"))

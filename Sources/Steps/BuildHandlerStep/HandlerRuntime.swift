@@ -31,9 +31,8 @@ public enum HandlerRuntime: String, Decodable, Sendable, CaseIterable {
             return [
                 "__pycache__", "*.pyc", "tests", "test", "bin", "*.dist-info/RECORD", "*.dist-info/INSTALLER",
                 "*.dist-info/REQUESTED", "*.dist-info/direct_url.json",
-                // SDK integrations that need packages the handler never installs. DynamoDB stays:
-                // daemon mode (dataSource: dynamodb) uses it with the boto3 of the Lambda runtime.
-                "ldclient/impl/integrations/consul", "ldclient/impl/integrations/redis",
+                // The SDK's integrations all stay: `ldclient.integrations` imports every one of them
+                // (Consul and Redis too), and daemon mode and the snapshot's file source import it.
             ]
         }
         return ["test", "tests", "__tests__", "*.md", "*.map", "*.d.ts", "*.ts.map", ".package-lock.json"]

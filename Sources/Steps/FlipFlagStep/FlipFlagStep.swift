@@ -18,11 +18,17 @@ public struct FlipFlagStep: Step {
         public var hold: String?
     }
 
+    /// A URL probe (`url`) or a CloudWatch metric (`metric`, `max`, `period`) checked during each hold.
     public struct Guard: Codable, Sendable, Equatable {
-        public var url: String
+        public var url: String?
         public var expectStatus: String?
         public var maxErrorRate: String?
         public var samples: Int?
+        public var metric: String?
+        public var max: GuardThreshold?
+        public var period: String?
+        public var distribution: String?
+        public var function: String?
     }
 
     public struct Input: Decodable, Sendable {
@@ -64,11 +70,16 @@ public struct FlipFlagStep: Step {
             InputField("hold", .string, "how long to hold before the next stage: 30s, 10m, 1h"),
         ])), "staged rollout: percentages in increasing order with holds; `ldedge rollout --resume` continues after a restart"),
         InputField("guard", .object([
-            InputField("url", .string, required: true, "URL probed during each hold"),
+            InputField("url", .string, "URL probed during each hold (or give 'metric')"),
             InputField("expectStatus", .string, default: "200-399", "accepted HTTP status range"),
             InputField("maxErrorRate", .string, default: "1%", "largest share of failed probes before the rollout is reverted"),
             InputField("samples", .integer, default: "20", "probes per hold"),
-        ]), "health check probed during holds; a failure restores the flag and fails the run"),
+            InputField("metric", .choice(MetricGuard.metrics), "CloudWatch metric read during each hold instead of a URL probe"),
+            InputField("max", .oneOf([.string, .number]), "largest value of the metric: 1% for the error rates, a count or a percentage of invocations for lambdaErrors"),
+            InputField("period", .string, default: "60s", "CloudWatch period of the metric: 1s, 5s, 10s, 30s or a multiple of 60s"),
+            InputField("distribution", .string, "distribution id whose 4xxErrorRate/5xxErrorRate is read, e.g. ${steps.cdn.outputs.id}"),
+            InputField("function", .string, "function name whose Errors are read (lambdaErrors), e.g. the attach-trigger functionName"),
+        ]), "health check during holds (URL probe or CloudWatch metric); a failure restores the flag and fails the run"),
         InputField("create", .boolean, default: "true", "create a boolean flag when it does not exist"),
         InputField("name", .string, "name for a created flag"),
         InputField("description", .string, "description for a created flag"),
@@ -123,8 +134,9 @@ public struct FlipFlagStep: Step {
             }
         }
         if let check = input.guard {
-            if URL(string: check.url)?.scheme == nil {
-                issues.append(InputIssue(["guard", "url"], "'\(check.url)' is not a URL"))
+            issues += MetricGuard.validate(check)
+            if let url = check.url, URL(string: url)?.scheme == nil {
+                issues.append(InputIssue(["guard", "url"], "'\(url)' is not a URL"))
             }
             if let range = check.expectStatus, StatusRange(range) == nil {
                 issues.append(InputIssue(["guard", "expectStatus"], "'\(range)' is not a status range; write 200-399"))
@@ -267,6 +279,9 @@ public struct FlipFlagStep: Step {
     func holdStage(_ index: Int, seconds: Double, context: StepContext) async throws {
         let progress = context.recall("stage", as: StageProgress.self)
         let elapsed = progress.map { Date().timeIntervalSince($0.startedAt) } ?? 0
+        if let check = input.guard, let metricGuard = MetricGuard(check) {
+            return try await metricGuard.hold(stage: index, seconds: seconds, elapsed: elapsed, startedAt: progress?.startedAt ?? Date(), context: context)
+        }
         var remaining = max(0, seconds - elapsed)
         let probes = input.guard.map { max(1, $0.samples ?? 20) } ?? 0
         let interval = probes > 0 ? remaining / Double(probes) : remaining
@@ -284,7 +299,7 @@ public struct FlipFlagStep: Step {
                 let limit = Percentage.parse(check.maxErrorRate ?? "1%") ?? 1
                 let rate = Double(failures) / Double(probes) * 100
                 if rate > limit {
-                    throw FlipFlagError.guardFailed(url: check.url, failures: failures, samples: sent, limit: check.maxErrorRate ?? "1%")
+                    throw FlipFlagError.guardFailed(url: check.url ?? "", failures: failures, samples: sent, limit: check.maxErrorRate ?? "1%")
                 }
             }
             context.progress(String(format: "stage %d: holding, %.0fs of %.0fs%@", index + 1, Date().timeIntervalSince(started) + elapsed, seconds,

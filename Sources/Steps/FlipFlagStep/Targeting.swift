@@ -225,7 +225,7 @@ enum Probe {
     static func ok(_ check: FlipFlagStep.Guard) async -> Bool {
         let range = StatusRange(check.expectStatus ?? "200-399")?.range ?? 200...399
         do {
-            let request = HTTPClientRequest(url: check.url)
+            let request = HTTPClientRequest(url: check.url ?? "")
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
             _ = try? await response.body.collect(upTo: 1 << 20)
             return range.contains(Int(response.status.code))
