@@ -122,6 +122,14 @@ public final class StepContext: @unchecked Sendable {
         recorder?.state.steps[stepID]?.resources ?? previous?.resources ?? []
     }
 
+    /// Resources of one type that any step of this workflow owns or adopted, as recorded so far
+    /// in this run (apply and teardown; empty in a plan), in step order: for example the
+    /// `distribution` whose metrics a guard reads, without naming the step that made it.
+    public func workflowResources(ofType type: String) -> [Resource] {
+        guard let state = recorder?.state else { return [] }
+        return state.order.compactMap { state.steps[$0] }.flatMap(\.resources).filter { $0.type == type }
+    }
+
     /// Progress for long waits (uploads, CloudFront deployments); printed to stderr.
     public func progress(_ message: String) {
         reporter.report(.progress(step: stepID, message: Secrets.shared.redact(message)))

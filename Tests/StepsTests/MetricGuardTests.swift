@@ -5,6 +5,7 @@ import LaunchDarkly
 import LDEdgeCore
 import LDEdgeTestSupport
 import LDSandbox
+@testable import FlipFlagStep
 import XCTest
 
 /// flip-flag's CloudWatch guard: metrics written to the emulator with PutMetricData, the flag in `ldedge sandbox`.
@@ -117,7 +118,6 @@ final class MetricGuardTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("lambdaErrors of function edge-fn was 4"), "\(error)")
         }
         for (line, message) in [
-            ("{metric: 5xxErrorRate, max: 1%}", "set distribution:"),
             ("{metric: 5xxErrorRate, max: 1, distribution: E1}", "write max: 1%"),
             ("{metric: 5xxErrorRate, max: 1%, period: 45s, distribution: E1}", "not a CloudWatch period"),
             ("{metric: latency, max: 1%, distribution: E1}", "latency"),
@@ -127,5 +127,25 @@ final class MetricGuardTests: XCTestCase {
                 XCTAssertTrue("\(error)".contains(message), "\(line): \(error)")
             }
         }
+    }
+
+    /// Without `distribution:` the guard reads the workflow's own recorded distribution (or
+    /// function); with none recorded, the stage fails with what to set, and the flag is restored.
+    func testTheGuardFindsTheWorkflowsDistributionOrSaysWhatToSet() async throws {
+        let check = try JSONValue.object(["metric": .string("5xxErrorRate"), "max": .string("1%")]).decode(FlipFlagStep.Guard.self)
+        let found = MetricGuard(check) { type in type == "distribution" ? [Resource(type: "distribution", id: "EFOUND")] : [] }
+        XCTAssertEqual(found?.distribution, "EFOUND")
+        let ambiguous = MetricGuard(check) { _ in [Resource(type: "distribution", id: "E1"), Resource(type: "distribution", id: "E2")] }
+        XCTAssertNil(ambiguous?.distribution, "two distributions: the guard must be told which")
+
+        let before = try await targeting()
+        do {
+            _ = try await engine().deploy(try workflow("{metric: 5xxErrorRate, max: 1%, period: 60s}"))
+            XCTFail("a guard with no distribution passed")
+        } catch {
+            XCTAssertTrue("\(error)".contains("set guard.distribution:"), "\(error)")
+        }
+        let after = try await targeting()
+        XCTAssertEqual(after.fallthrough, before.fallthrough)
     }
 }

@@ -279,7 +279,7 @@ public struct FlipFlagStep: Step {
     func holdStage(_ index: Int, seconds: Double, context: StepContext) async throws {
         let progress = context.recall("stage", as: StageProgress.self)
         let elapsed = progress.map { Date().timeIntervalSince($0.startedAt) } ?? 0
-        if let check = input.guard, let metricGuard = MetricGuard(check) {
+        if let check = input.guard, let metricGuard = MetricGuard(check, recorded: context.workflowResources(ofType:)) {
             return try await metricGuard.hold(stage: index, seconds: seconds, elapsed: elapsed, startedAt: progress?.startedAt ?? Date(), context: context)
         }
         var remaining = max(0, seconds - elapsed)

@@ -21,7 +21,9 @@ struct MetricGuard {
     let distribution: String?
     let function: String?
 
-    init?(_ check: FlipFlagStep.Guard) {
+    /// `recorded` finds the workflow's resources of a type (`distribution`, `function`): the guard
+    /// reads the workflow's own distribution or function unless the input names one.
+    init?(_ check: FlipFlagStep.Guard, recorded: (String) -> [Resource] = { _ in [] }) {
         guard let name = check.metric, let maxText = check.max?.text, let parsed = Self.parseLimit(maxText) else { return nil }
         self.name = name
         switch name {
@@ -34,8 +36,13 @@ struct MetricGuard {
         limitIsPercentage = parsed.percent || metric.isPercentage
         limitText = maxText
         period = Int(Swift.min(Duration.parse(check.period ?? "60s") ?? 60, 86_400))
-        distribution = check.distribution
-        function = check.function
+        distribution = check.distribution ?? Self.only(recorded("distribution"))
+        function = check.function ?? Self.only(recorded("function"))
+    }
+
+    /// The id of the one recorded resource; nil when there is none or the choice is ambiguous.
+    static func only(_ resources: [Resource]) -> String? {
+        Set(resources.map(\.id)).count == 1 ? resources.first?.id : nil
     }
 
     static func parseLimit(_ text: String) -> (value: Double, percent: Bool)? {
@@ -81,13 +88,6 @@ struct MetricGuard {
         if let period = check.period, !(Duration.parse(period).map { $0 < 1e9 && $0 == $0.rounded() && validPeriod(Int($0)) } ?? false) {
             issues.append(InputIssue(["guard", "period"], "'\(period)' is not a CloudWatch period; use 1s, 5s, 10s, 30s or a multiple of 60s"))
         }
-        if metric == "lambdaErrors" {
-            if check.function == nil {
-                issues.append(InputIssue(["guard", "function"], "lambdaErrors reads the edge function's Errors; set function: to its name (the attach-trigger functionName)"))
-            }
-        } else if check.distribution == nil {
-            issues.append(InputIssue(["guard", "distribution"], "\(metric) is read per distribution; set distribution: ${steps.ID.outputs.id} (the edge-distribution step)"))
-        }
         for (key, given) in [("expectStatus", check.expectStatus != nil), ("maxErrorRate", check.maxErrorRate != nil), ("samples", check.samples != nil)] where given {
             issues.append(InputIssue(["guard", key], "'\(key)' belongs to a URL guard; remove it from the metric guard"))
         }
@@ -100,6 +100,9 @@ struct MetricGuard {
 
     /// Waits out the rest of a hold, reading the metric every period (at most every 10 s) and once more at the end.
     func hold(stage index: Int, seconds: Double, elapsed: Double, startedAt: Date, context: StepContext) async throws {
+        if metric == .lambdaErrors ? function == nil : distribution == nil {
+            throw MetricGuardError.noSubject(metric: name, what: metric == .lambdaErrors ? "function" : "distribution")
+        }
         let client = try context.awsClient(region: EdgeMetric.region).cloudWatch
         var remaining = Swift.max(0, seconds - elapsed)
         var periodsWithData = 0
@@ -167,11 +170,14 @@ public struct GuardThreshold: Codable, Sendable, Equatable {
 enum MetricGuardError: Error, CustomStringConvertible {
     case overThreshold(metric: String, subject: String, measured: String, at: Date, limit: String)
     case notEnoughData(metric: String, subject: String, period: Int, held: Int)
+    case noSubject(metric: String, what: String)
 
     var description: String {
         switch self {
         case .overThreshold(let metric, let subject, let measured, let at, let limit):
             return "guard failed: \(metric) of \(subject) was \(measured) in the period starting \(ISO8601DateFormatter().string(from: at)) (max \(limit)); the flag is being restored"
+        case .noSubject(let metric, let what):
+            return "guard failed: \(metric) needs a \(what), and this workflow records none (or several); set guard.\(what): to its \(what == "function" ? "name" : "id (e.g. ${steps.cdn.outputs.id})"). The flag is being restored"
         case .notEnoughData(let metric, let subject, let period, let held):
             return "guard failed: not enough data: CloudWatch has no \(metric) of \(subject) for the \(held) s hold; the guard needs at least 1 period of \(period) s with data (traffic through the distribution) before it can pass. The flag is being restored"
         }
