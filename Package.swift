@@ -67,7 +67,7 @@ let package = Package(
             name: "BuiltinSteps",
             dependencies: [
                 "LDEdgeCore", "RunStep", "CleanupStep", "BuildHandlerStep", "PackageZipStep",
-                "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep", "FlipFlagStep",
+                "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep", "FlipFlagStep", "PluginHost",
             ],
             swiftSettings: settings
         ),
@@ -81,6 +81,9 @@ let package = Package(
         step("EdgeDistributionStep", ["AWS", "AWSStepSupport"]),
         step("AttachTriggerStep", ["AWS", "AWSStepSupport"]),
         step("FlipFlagStep", ["LaunchDarkly", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+
+        // External step plugins (uses: ./path, plugin:NAME): JSON-RPC 2.0 over stdio (docs/plugins.md).
+        .target(name: "PluginHost", dependencies: ["LDEdgeCore"], path: "Sources/Steps/Support/PluginHost", swiftSettings: settings),
 
         // What the AWS step kinds share (steps never depend on each other).
         .target(name: "AWSStepSupport", dependencies: ["LDEdgeCore", "AWS"], swiftSettings: settings),
@@ -161,6 +164,10 @@ let package = Package(
                 "RunStep", "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep",
             ],
             swiftSettings: settings
+        ),
+        .testTarget(
+            name: "PluginHostTests", dependencies: ["PluginHost", "BuiltinSteps", "LDEdgeCore", "LDEdgeTestSupport"],
+            exclude: ["Fixtures"], swiftSettings: settings
         ),
         .testTarget(name: "AWSTests", dependencies: ["AWS", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "LaunchDarklyTests", dependencies: ["LaunchDarkly", "LDSandbox", "LDEdgeTestSupport"], swiftSettings: settings),

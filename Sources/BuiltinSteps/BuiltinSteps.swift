@@ -5,12 +5,16 @@ import EdgeDistributionStep
 import FlipFlagStep
 import LDEdgeCore
 import PackageZipStep
+import PluginHost
 import RunStep
 import UploadSiteStep
 
 extension StepRegistry {
-    /// Every step kind that ships with ldedge.
-    public static let builtin = StepRegistry([
+    /// Every step kind that ships with ldedge, and external plugins (`uses: ./path`, `plugin:NAME`).
+    public static let builtin = StepRegistry(builtinKinds, resolvers: [PluginResolver()])
+
+    /// The step kinds compiled into ldedge.
+    public static let builtinKinds: [StepKind] = [
         StepKind(RunStep.self),
         StepKind(CleanupStep.self),
         StepKind(UploadSiteStep.self),
@@ -19,5 +23,5 @@ extension StepRegistry {
         StepKind(PackageZipStep.self),
         StepKind(AttachTriggerStep.self),
         StepKind(FlipFlagStep.self),
-    ])
+    ]
 }

@@ -49,6 +49,8 @@ public struct WorkflowStep: Sendable {
     public var location: SourceLocation
     /// Where each input path (`with.source.git`) is in the file, for later findings.
     public var locations: [String: SourceLocation]
+    /// `timeout:` in seconds: how long one call of an external step plugin may take (nil: its default).
+    public var timeout: Double? = nil
 
     public func location(of path: [String]) -> SourceLocation {
         var path = path
