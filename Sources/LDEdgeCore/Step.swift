@@ -159,6 +159,8 @@ public struct StepKind: Sendable {
     public let inputSchema: JSONValue?
     let decode: @Sendable (_ id: String, _ input: JSONValue) throws -> any Step
     let validate: @Sendable (_ input: JSONValue) -> [InputIssue]
+    /// How `ldedge rollout` rewrites this kind's `with:` (nil: the kind has no rollout).
+    public let rollout: (@Sendable (_ input: [String: JSONValue], _ change: RolloutChange) throws -> [String: JSONValue])?
 
     public init<S: Step>(_ type: S.Type) {
         kind = S.kind
@@ -167,6 +169,11 @@ public struct StepKind: Sendable {
         inputs = S.inputs
         outputs = S.outputs
         inputSchema = nil
+        if let rolloutType = S.self as? any RolloutStep.Type {
+            rollout = { input, change in try rolloutType.rolloutInput(input, for: change) }
+        } else {
+            rollout = nil
+        }
         decode = { id, input in S(id: id, input: try input.decode(S.Input.self)) }
         validate = { input in
             guard let decoded = try? input.decode(S.Input.self) else { return [] }
@@ -187,6 +194,7 @@ public struct StepKind: Sendable {
         self.inputs = inputs
         self.outputs = outputs
         self.inputSchema = inputSchema
+        self.rollout = nil
         self.decode = make
         self.validate = validate
     }
@@ -197,6 +205,27 @@ public struct StepKind: Sendable {
     }
 
     public func validate(input: JSONValue) -> [InputIssue] { validate(input) }
+}
+
+/// What `ldedge rollout` asks of a deployed step: a new percentage, one variation, or resuming stages.
+public enum RolloutChange: Sendable, Equatable {
+    case percent(Double)
+    case serve(Bool)
+    case resume
+}
+
+/// A step kind `ldedge rollout` can drive (flip-flag): it says how its own inputs change for a
+/// rollout change, and the command applies that like a deploy of this one step.
+public protocol RolloutStep: Step {
+    /// The step's `with:` after `change`; throws `RolloutError` when the change does not apply.
+    static func rolloutInput(_ input: [String: JSONValue], for change: RolloutChange) throws -> [String: JSONValue]
+}
+
+/// A rollout change a step cannot make, with what to do instead.
+public struct RolloutError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
 }
 
 /// Where a `uses:` value is resolved: the workflow file's folder and the environment (`PATH`).

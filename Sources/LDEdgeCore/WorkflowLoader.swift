@@ -182,7 +182,7 @@ private struct Parser {
         }
         let resolved: StepKind?
         do {
-            resolved = try kind(named: kindName)
+            resolved = try resolveKind(named: kindName)
         } catch {
             self.error("step '\(id)': \(error)", location(usesNode))
             return nil
@@ -237,7 +237,7 @@ private struct Parser {
     }
 
     /// A registered kind or one a resolver makes of `uses:` (an external plugin), resolved once per file.
-    mutating func kind(named name: String) throws -> StepKind? {
+    mutating func resolveKind(named name: String) throws -> StepKind? {
         if let kind = registry[name] ?? resolvedKinds[name] { return kind }
         guard let kind = try registry.resolve(name, in: StepResolutionContext(directory: directory, environment: environment)) else { return nil }
         resolvedKinds[name] = kind

@@ -2,7 +2,7 @@ import Foundation
 
 extension WorkflowService {
     /// The registry plus the external plugin kinds the workflow at `path` uses.
-    public func registry(including path: String?) throws -> StepRegistry {
+    public func registryIncludingPlugins(of path: String?) throws -> StepRegistry {
         guard let path else { return registry }
         var extended = registry
         for kind in try WorkflowLoader(registry: registry, environment: environment).resolvedKinds(usedIn: path) {
@@ -16,7 +16,7 @@ extension WorkflowService {
         guard path != nil else { return await steps(json: json) }
         var extended = self
         let status = await run {
-            extended.registry = try registry(including: path)
+            extended.registry = try registryIncludingPlugins(of: path)
             return .success
         }
         guard status == .success else { return status }
@@ -26,7 +26,7 @@ extension WorkflowService {
     /// `ldedge schema [--workflow FILE]`: the workflow JSON Schema, with the plugins the workflow uses.
     public func schema(workflow path: String?) async -> ExitStatus {
         await run {
-            FileHandle.standardOutput.write(Data(try WorkflowSchema.document(try registry(including: path)).utf8))
+            FileHandle.standardOutput.write(Data(try WorkflowSchema.document(try registryIncludingPlugins(of: path)).utf8))
             return .success
         }
     }

@@ -7,6 +7,8 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
     case lambda
     case cloudFront = "cloudfront"
     case sts
+    /// Systems Manager (Parameter Store), used by steps outside ldedge (Examples/custom-step).
+    case ssm
 
     /// The name used in the SigV4 credential scope.
     public var signingName: String { rawValue }
@@ -19,6 +21,7 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .lambda: return "LAMBDA"
         case .cloudFront: return "CLOUDFRONT"
         case .sts: return "STS"
+        case .ssm: return "SSM"
         }
     }
 
@@ -29,6 +32,7 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .lambda: return "Lambda"
         case .cloudFront: return "CloudFront"
         case .sts: return "STS"
+        case .ssm: return "SSM"
         }
     }
 
@@ -46,6 +50,7 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .cloudFront: return URL(string: "https://cloudfront.amazonaws.com")
         case .lambda: return URL(string: "https://lambda.\(region).\(suffix)")
         case .sts: return URL(string: "https://sts.\(region).\(suffix)")
+        case .ssm: return URL(string: "https://ssm.\(region).\(suffix)")
         }
     }
 }

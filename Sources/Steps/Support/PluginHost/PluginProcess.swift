@@ -90,7 +90,7 @@ final class PluginProcess: @unchecked Sendable {
 
     /// Calls `method` on the current thread (used for `describe` while a workflow is loaded).
     func callBlocking(_ method: String, params: JSONValue, handler: any PluginRequestHandler) throws -> JSONValue {
-        Self.ignoreSIGPIPE
+        _ = Self.ignoreSIGPIPE
         let process = Process()
         process.executableURL = executable
         process.currentDirectoryURL = directory
@@ -217,9 +217,10 @@ final class PluginProcess: @unchecked Sendable {
 
     private static func writeAll(_ data: Data, to descriptor: Int32) -> Bool {
         data.withUnsafeBytes { buffer -> Bool in
+            guard let base = buffer.baseAddress else { return true }
             var offset = 0
             while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = write(descriptor, base + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     return false

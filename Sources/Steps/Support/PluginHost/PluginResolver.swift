@@ -31,7 +31,7 @@ public final class PluginResolver: StepKindResolver, @unchecked Sendable {
 
     func describe(_ executable: URL, uses: String, context: StepResolutionContext) throws -> PluginDescription {
         let modified = (try? FileManager.default.attributesOfItem(atPath: executable.path))?[.modificationDate] as? Date
-        if let (date, description) = lock.withLock({ cache[executable.path] }), date == modified { return description }
+        if let cached = lock.withLock({ cache[executable.path] }), cached.0 == modified { return cached.1 }
         let process = PluginProcess(
             executable: executable, directory: context.directory, environment: context.environment,
             timeout: Self.describeTimeout, onStderrLine: { _ in })

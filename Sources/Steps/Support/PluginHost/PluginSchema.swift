@@ -44,7 +44,7 @@ struct PluginSchema: Sendable {
         }
         var type = object["type"]?.stringValue
         if case .array(let types)? = object["type"] { type = types.compactMap(\.stringValue).first { $0 != "null" } }
-        switch type {
+        switch type ?? "" {
         case "string": return .string
         case "integer": return .integer
         case "number": return .number
