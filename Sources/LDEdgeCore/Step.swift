@@ -25,6 +25,10 @@ public protocol Step: Sendable {
     /// Checks the decoded input beyond its shape (limits, ranges). Paths point into `with:`.
     static func validate(_ input: Input) -> [InputIssue]
 
+    /// Ids of other steps the input names (the steps `cleanup` tears down), each with the input
+    /// path that names it: the step runs after them.
+    static func stepReferences(_ input: Input) -> [(step: String, path: [String])]
+
     /// Reads the world and returns the changes `apply` would make. Changes nothing.
     func plan(_ context: StepContext) async throws -> StepPlan
 
@@ -43,6 +47,7 @@ public protocol Step: Sendable {
 
 extension Step {
     public static func validate(_ input: Input) -> [InputIssue] { [] }
+    public static func stepReferences(_ input: Input) -> [(step: String, path: [String])] { [] }
     public static var documentation: String { "" }
 }
 
@@ -159,6 +164,7 @@ public struct StepKind: Sendable {
     public let inputSchema: JSONValue?
     let decode: @Sendable (_ id: String, _ input: JSONValue) throws -> any Step
     let validate: @Sendable (_ input: JSONValue) -> [InputIssue]
+    let references: @Sendable (_ input: JSONValue) -> [(step: String, path: [String])]
     /// How `ldedge rollout` rewrites this kind's `with:` (nil: the kind has no rollout).
     public let rollout: (@Sendable (_ input: [String: JSONValue], _ change: RolloutChange) throws -> [String: JSONValue])?
 
@@ -179,6 +185,10 @@ public struct StepKind: Sendable {
             guard let decoded = try? input.decode(S.Input.self) else { return [] }
             return S.validate(decoded)
         }
+        references = { input in
+            guard let decoded = try? input.decode(S.Input.self) else { return [] }
+            return S.stepReferences(decoded)
+        }
     }
 
     /// A kind known only at run time (an external plugin): its description and how to make a step.
@@ -195,6 +205,7 @@ public struct StepKind: Sendable {
         self.outputs = outputs
         self.inputSchema = inputSchema
         self.rollout = nil
+        self.references = { _ in [] }
         self.decode = make
         self.validate = validate
     }
@@ -205,6 +216,9 @@ public struct StepKind: Sendable {
     }
 
     public func validate(input: JSONValue) -> [InputIssue] { validate(input) }
+
+    /// The other steps this input names, with where (`Step.stepReferences`).
+    public func stepReferences(input: JSONValue) -> [(step: String, path: [String])] { references(input) }
 }
 
 /// What `ldedge rollout` asks of a deployed step: a new percentage, one variation, or resuming stages.

@@ -21,8 +21,11 @@ extension WorkflowLoader {
         let context = StepResolutionContext(directory: directory, environment: environment)
         var kinds: [String: StepKind] = [:]
         var diagnostics: [Diagnostic] = []
-        for step in root?.mapping?["steps"]?.sequence ?? [] {
-            guard let usesNode = step.mapping?["uses"], let uses = usesNode.scalar?.string, registry[uses] == nil, kinds[uses] == nil else { continue }
+        func value(_ key: String, in node: Node?) -> Node? {
+            node?.mapping?.first { $0.key.scalar?.string == key }?.value
+        }
+        for step in value("steps", in: root)?.sequence ?? [] {
+            guard let usesNode = value("uses", in: step), let uses = usesNode.scalar?.string, registry[uses] == nil, kinds[uses] == nil else { continue }
             let mark = usesNode.mark
             let location = SourceLocation(file: path, line: mark?.line ?? 1, column: mark?.column ?? 1)
             do {

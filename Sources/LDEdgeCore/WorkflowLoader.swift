@@ -217,9 +217,9 @@ private struct Parser {
                 error("'needs' must be a step id or a list of step ids, found \(describe(needsNode))", location(needsNode))
             }
         }
-        // The cleanup step depends on the steps it tears down.
-        if kind.kind == "cleanup", case .array(let targets)? = input["steps"] {
-            for target in targets { if let value = target.stringValue { needs.append((value, locations["with.steps"] ?? location(node))) } }
+        // A step that acts on other steps (cleanup) depends on them, as its kind declares.
+        for (target, path) in kind.stepReferences(input: input) {
+            needs.append((target, locations[(["with"] + path).joined(separator: ".")] ?? locations["with"] ?? location(node)))
         }
         var timeout: Double?
         if let (_, timeoutNode) = entry(entries, "timeout") {

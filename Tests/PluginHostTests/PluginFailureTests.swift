@@ -132,8 +132,12 @@ final class PluginValidationTests: PluginTestCase {
 
         let schema = try ldedge(["schema", "--workflow", "wf.yaml"], environment: ["PATH": path])
         XCTAssertEqual(schema.status, 0, schema.stderr)
-        XCTAssertTrue(schema.stdout.contains("\"const\": \"plugin:files\""), schema.stdout)
-        XCTAssertTrue(schema.stdout.contains("\"maximum\": 10"), "the plugin's own schema is embedded")
+        let document = try JSONDecoder().decode(JSONValue.self, from: Data(schema.stdout.utf8))
+        let variants = document["properties"]?["steps"]?["items"]?["allOf"]?.arrayValue ?? []
+        let variant = try XCTUnwrap(variants.first { $0["if"]?["properties"]?["uses"]?["const"] == .string("plugin:files") }, schema.stdout)
+        let with = variant["then"]?["properties"]?["with"]
+        XCTAssertEqual(with?["properties"]?["count"]?["maximum"], .number(10), "the plugin's own schema is embedded: \(String(describing: with))")
+        XCTAssertEqual(with?["required"], .array([.string("dir"), .string("files")]))
 
         let plain = try ldedge(["steps", "--json"], environment: ["PATH": path])
         XCTAssertFalse(plain.stdout.contains("plugin:files"), "without --workflow only built-ins are listed")
