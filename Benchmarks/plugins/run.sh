@@ -62,5 +62,18 @@ for index, clock in enumerate(("wall", "cpu")):
         plugin = statistics.median(sample[index] for sample in samples[("plugin", phase)])
         per_step = (plugin - builtin) / steps * 1000
         print(f"{phase:<10}{builtin:>10.3f}{plugin:>10.3f}{plugin / builtin:>7.1f}x{per_step:>13.1f} ms{per_step / calls[phase]:>9.1f} ms")
+
+# The plugin process alone (interpreter start + one answer), without ldedge: what each call costs
+# no matter who hosts it, so the rest of "per call" is ldedge's own overhead.
+request = '{"jsonrpc":"2.0","id":1,"method":"plan","params":{"id":"s","inputs":{},"resources":[]}}\n'
+alone = []
+for _ in range(steps):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([f"{work}/noop-plugin.py"], input=request, capture_output=True, text=True, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    alone.append((time.perf_counter() - start, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)))
+print(f"\nthe no-op plugin run directly (no ldedge), median of {steps}: "
+      f"{statistics.median(a[0] for a in alone) * 1000:.1f} ms wall, {statistics.median(a[1] for a in alone) * 1000:.1f} ms cpu per call")
 print("\ntarget: <= 50 ms plugin overhead per step per phase (a phase here is one command; deploy makes 3 calls per step)")
 PY
