@@ -7,5 +7,8 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 swift build
 swift test
-swift build --package-path Examples/custom-step --build-tests
-swift test --package-path Examples/custom-step --skip-build
+# The example shares this package's build folder, so only its own modules are compiled (its
+# dependencies are this package's, already built). Its `ldedge` executable replaces ours in
+# .build/debug (a superset: every built-in step plus publish-parameter), so it runs last.
+swift build --package-path Examples/custom-step --scratch-path .build --build-tests
+CUSTOM_STEP_LDEDGE="$PWD/.build/debug/ldedge" swift test --package-path Examples/custom-step --scratch-path .build --skip-build

@@ -16,8 +16,12 @@ final class PublishParameterStepTests: XCTestCase {
         emulator = try await AWSEmulator.shared()
         try await emulator.reset()
         directory = try TemporaryDirectory("custom-step")
+        // CUSTOM_STEP_LDEDGE names it when the package was built with another --scratch-path
+        // (scripts/test.sh shares the main package's .build so nothing is compiled twice).
+        let override = ProcessInfo.processInfo.environment["CUSTOM_STEP_LDEDGE"].map { URL(fileURLWithPath: $0) }
         let candidates = [".build/debug/ldedge", ".build/x86_64-unknown-linux-gnu/debug/ldedge", ".build/arm64-apple-macosx/debug/ldedge"]
-        guard let found = candidates.map({ Self.packageRoot.appendingPathComponent($0) }).first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            .map { Self.packageRoot.appendingPathComponent($0) }
+        guard let found = ([override].compactMap { $0 } + candidates).first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
             throw TestSupportError("this package's ldedge is not built; run 'swift build' in Examples/custom-step first")
         }
         binary = found
