@@ -12,3 +12,6 @@ swift test
 # .build/debug (a superset: every built-in step plus publish-parameter), so it runs last.
 swift build --package-path Examples/custom-step --scratch-path .build --build-tests
 CUSTOM_STEP_LDEDGE="$PWD/.build/debug/ldedge" swift test --package-path Examples/custom-step --scratch-path .build --skip-build
+# SwiftPM caches the build plan of the last root package in the shared folder; drop the
+# example's so the next `swift build` here plans this package again (and relinks our ldedge).
+rm -f .build/debug.yaml .build/*/debug/description.json
