@@ -19,8 +19,17 @@ let package = Package(
     name: "ldedge",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "ldedge", targets: ["ldedge"]),
+        // The `ldedge` executable is the root package's implicit product of the `ldedge` target
+        // (`swift build --product ldedge` builds it). It is deliberately not declared: product
+        // names must be unique across a package graph, and a team's package that depends on this
+        // one declares its own executable product `ldedge` with its own steps (Examples/custom-step).
         .plugin(name: "LDEdgeCommand", targets: ["LDEdgeCommand"]),
+        // For step authors (Examples/custom-step): the Step API, the command tree with every
+        // built-in step, the AWS client with its step helpers, and the test fixtures (emulators).
+        .library(name: "LDEdgeKit", targets: ["LDEdgeKit"]),
+        .library(name: "LDEdgeCLI", targets: ["LDEdgeCLI"]),
+        .library(name: "LDEdgeAWS", targets: ["AWS", "AWSStepSupport"]),
+        .library(name: "LDEdgeTestSupport", targets: ["LDEdgeTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -33,21 +42,29 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
     ],
     targets: [
-        // Command line: thin ArgumentParser commands, one file each.
-        .executableTarget(
-            name: "ldedge",
+        // Command line: thin ArgumentParser commands, one file each, as a library
+        // (`LDEdgeCLI.main(extraSteps:)`), and the executable that runs it with the built-ins.
+        .target(
+            name: "LDEdgeCLI",
             dependencies: [
                 "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke", "Operations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
         ),
+        .executableTarget(name: "ldedge", dependencies: ["LDEdgeCLI"], swiftSettings: settings),
+
+        // The public step API (typealiases over LDEdgeCore: what a step author needs, no more).
+        .target(name: "LDEdgeKit", dependencies: ["LDEdgeCore", "LDEdgeJSON"], swiftSettings: settings),
+
+        // The one JSON value type, below the core and the clients.
+        .target(name: "LDEdgeJSON", swiftSettings: settings),
 
         // Engine, workflow language, state, diagnostics.
         .target(
             name: "LDEdgeCore",
             dependencies: [
-                "Git",
+                "Git", "LDEdgeJSON",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -70,24 +87,31 @@ let package = Package(
             name: "BuiltinSteps",
             dependencies: [
                 "LDEdgeCore", "RunStep", "CleanupStep", "BuildHandlerStep", "PackageZipStep",
-                "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep", "FlipFlagStep", "RelayProxyStep",
+                "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep", "FlipFlagStep", "RelayProxyStep", "PluginHost",
             ],
             swiftSettings: settings
         ),
         step("RunStep"),
         step("CleanupStep"),
         step("BuildHandlerStep", [
-            "LaunchDarkly", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto"),
+            "LaunchDarkly", "LaunchDarklyStepSupport", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto"),
         ]),
         step("PackageZipStep", ["Archive", .product(name: "Crypto", package: "swift-crypto")]),
         step("UploadSiteStep", ["AWS", "AWSStepSupport", "Git"]),
         step("EdgeDistributionStep", ["AWS", "AWSStepSupport"]),
         step("AttachTriggerStep", ["AWS", "AWSStepSupport"]),
         step("RelayProxyStep", ["AWS", "AWSStepSupport", "LaunchDarkly", .product(name: "Crypto", package: "swift-crypto")]),
-        step("FlipFlagStep", ["LaunchDarkly", "AWS", "AWSStepSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        step("FlipFlagStep", ["LaunchDarkly", "LaunchDarklyStepSupport", "AWS", "AWSStepSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
 
-        // What the AWS step kinds share (steps never depend on each other).
-        .target(name: "AWSStepSupport", dependencies: ["LDEdgeCore", "AWS"], swiftSettings: settings),
+        // External step plugins (uses: ./path, plugin:NAME): JSON-RPC 2.0 over stdio (docs/plugins.md).
+        .target(name: "PluginHost", dependencies: ["LDEdgeCore"], path: "Sources/Steps/Support/PluginHost", swiftSettings: settings),
+
+        // What the AWS and the LaunchDarkly step kinds share (steps never depend on each other).
+        .target(name: "AWSStepSupport", dependencies: ["LDEdgeCore", "AWS"], path: "Sources/Steps/Support/AWSStepSupport", swiftSettings: settings),
+        .target(
+            name: "LaunchDarklyStepSupport", dependencies: ["LDEdgeCore", "LaunchDarkly"],
+            path: "Sources/Steps/Support/LaunchDarklyStepSupport", swiftSettings: settings
+        ),
 
         // Clients: the only layer that talks to the network.
         .target(
@@ -103,6 +127,7 @@ let package = Package(
         .target(
             name: "LaunchDarkly",
             dependencies: [
+                "LDEdgeJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -165,6 +190,10 @@ let package = Package(
                 "RunStep", "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep", "RelayProxyStep",
             ],
             swiftSettings: settings
+        ),
+        .testTarget(
+            name: "PluginHostTests", dependencies: ["PluginHost", "BuiltinSteps", "LDEdgeCore", "LDEdgeTestSupport"],
+            exclude: ["Fixtures"], swiftSettings: settings
         ),
         .testTarget(name: "AWSTests", dependencies: ["AWS", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "LaunchDarklyTests", dependencies: ["LaunchDarkly", "LDSandbox", "LDEdgeTestSupport"], swiftSettings: settings),

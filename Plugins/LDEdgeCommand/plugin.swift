@@ -2,10 +2,12 @@ import Foundation
 import PackagePlugin
 
 /// `swift package --allow-writing-to-package-directory ldedge ARGS` runs the ldedge CLI in the
-/// package directory. When `.build/debug/ldedge` is newer than Package.swift and every file under
+/// package directory. When the package it runs in defines its own executable product `ldedge`
+/// (a team's build with its own steps, `LDEdgeCLI.main(extraSteps:)`), that one runs; otherwise
+/// ldedge's own. When `.build/debug/ldedge` is newer than Package.swift and every file under
 /// Sources/, it runs that binary at once (a SwiftPM build of this graph takes 20-30 s even when
-/// nothing changed); otherwise it asks SwiftPM to build the `ldedge` product on demand, which
-/// avoids the second host build a declared tool dependency would cause.
+/// nothing changed); otherwise it asks SwiftPM to build the product on demand, which avoids the
+/// second host build a declared tool dependency would cause.
 @main
 struct LDEdgeCommand: CommandPlugin {
     func performCommand(context: PluginContext, arguments: [String]) async throws {
@@ -16,9 +18,11 @@ struct LDEdgeCommand: CommandPlugin {
             tool = current
         } else {
             say("ldedge: building the ldedge product (sources changed since the last build, or none exists yet)")
+            let ownsExecutable = context.package.products.contains { $0.name == "ldedge" && $0 is ExecutableProduct }
             let result = try packageManager.build(.product("ldedge"), parameters: .init(configuration: .debug, logging: .concise))
             guard result.succeeded else {
-                Diagnostics.error("building ldedge failed:\n\(result.logText)")
+                let hint = ownsExecutable ? "" : "\n(\(context.package.displayName) defines no executable product 'ldedge'; add one whose main calls LDEdgeCLI.main(extraSteps:) to run your own steps)"
+                Diagnostics.error("building ldedge failed:\n\(result.logText)\(hint)")
                 return
             }
             guard let built = result.builtArtifacts.first(where: { $0.kind == .executable && $0.url.lastPathComponent == "ldedge" }) else {

@@ -33,6 +33,8 @@ public struct Diagnostic: Codable, Hashable, Sendable, CustomStringConvertible {
     /// The step the finding belongs to, when there is one.
     public var step: String?
     public var category: Category?
+    /// The input the finding is about, as a path into `with:`; the engine locates it in the file.
+    public var inputPath: [String]?
 
     public init(_ severity: Severity, _ message: String, at location: SourceLocation? = nil, step: String? = nil) {
         self.severity = severity

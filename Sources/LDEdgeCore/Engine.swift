@@ -129,7 +129,7 @@ public final class Engine: @unchecked Sendable {
         for (id, step) in state.steps where step.status == .applied { outputs[id] = step.outputs }
         var entries: [StepPlanEntry] = []
         for workflowStep in workflow.steps {
-            guard let kind = registry[workflowStep.kind] else { throw EngineError.unknownKind(step: workflowStep.id, kind: workflowStep.kind) }
+            let kind = try stepKind(workflowStep.kind, step: workflowStep.id, workflow: workflow, state: state)
             var entry = StepPlanEntry(id: workflowStep.id, kind: workflowStep.kind)
             let resolved = workflowStep.input.resolvingStepOutputs(outputs, as: .object(kind.inputs))
             let input = resolved ?? workflowStep.input.resolvingKnownStepOutputs(outputs, as: .object(kind.inputs))
@@ -156,7 +156,7 @@ public final class Engine: @unchecked Sendable {
                 stepPlan.findings = stepPlan.findings.map { finding in
                     var finding = finding
                     finding.step = finding.step ?? workflowStep.id
-                    if finding.location == nil { finding.location = workflowStep.locations["with"] ?? workflowStep.location }
+                    if finding.location == nil { finding.location = finding.inputPath.map(workflowStep.location(of:)) ?? workflowStep.locations["with"] ?? workflowStep.location }
                     return finding
                 }
                 if !stepPlan.outputs.isEmpty { outputs[workflowStep.id] = stepPlan.outputs }
@@ -251,8 +251,8 @@ public final class Engine: @unchecked Sendable {
         _ workflowStep: WorkflowStep, workflow: Workflow, recorder: Recorder, services: ServiceCache, begun: inout [String]
     ) async throws -> Bool {
         if InterruptFlag.shared.isRaised { throw Interrupted() }
-        guard let kind = registry[workflowStep.kind] else { throw EngineError.unknownKind(step: workflowStep.id, kind: workflowStep.kind) }
         let state = recorder.state
+        let kind = try stepKind(workflowStep.kind, step: workflowStep.id, workflow: workflow, state: state)
         var outputs: [String: [String: String]] = [:]
         for (id, step) in state.steps where step.status == .applied { outputs[id] = step.outputs }
         guard let input = workflowStep.input.resolvingStepOutputs(outputs, as: .object(kind.inputs)) else {
@@ -301,7 +301,7 @@ public final class Engine: @unchecked Sendable {
         let records = stepState.undo.reversed().map(\.record)
         reporter.report(.stepStarted(id: id, kind: stepState.kind, phase: "rollback"))
         do {
-            guard let kind = registry[stepState.kind] else { throw EngineError.unknownKind(step: id, kind: stepState.kind) }
+            let kind = try stepKind(stepState.kind, step: id, workflow: workflow, state: state)
             let step = try kind.makeStep(id: id, input: stepState.input)
             let context = makeContext(
                 workflow: workflow, stepID: id, kind: kind.kind, phase: .rollback, state: state, recorder: recorder, services: services)
@@ -379,7 +379,7 @@ public final class Engine: @unchecked Sendable {
             guard let stepState = recorder.state.steps[id], stepState.status.mayOwnResources || !stepState.resources.isEmpty else { continue }
             reporter.report(.stepStarted(id: id, kind: stepState.kind, phase: "teardown"))
             do {
-                guard let kind = registry[stepState.kind] else { throw EngineError.unknownKind(step: id, kind: stepState.kind) }
+                let kind = try stepKind(stepState.kind, step: id, workflow: workflow, state: recorder.state)
                 let step = try kind.makeStep(id: id, input: stepState.input)
                 try recorder.record(JournalRecord(type: .teardownBegin, step: id))
                 let context = makeContext(
@@ -421,9 +421,7 @@ public final class Engine: @unchecked Sendable {
         workflow: Workflow?, stepID: String, kind: String, phase: Phase, state: WorkflowState, recorder: Recorder?, services: ServiceCache
     ) -> StepContext {
         let store = store(for: state.workflow)
-        let directory = workflow?.directory
-            ?? state.workflowFile.map { URL(fileURLWithPath: $0).deletingLastPathComponent().standardizedFileURL }
-            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let directory = workflowDirectory(workflow, state)
         let handler: (@Sendable ([String]) async throws -> [String])? = recorder.map { recorder in
             { [weak self] ids in
                 guard let self else { return [] }
@@ -436,11 +434,27 @@ public final class Engine: @unchecked Sendable {
         }
         var settings = workflow?.settings ?? state.settings
         if settings.launchdarkly?.accessToken == "***" { settings.launchdarkly?.accessToken = nil }
-        return StepContext(
+        let context = StepContext(
             stepID: stepID, kind: kind, phase: phase, workflowName: state.workflow, workflowDirectory: directory,
             workDirectory: store.workDirectory.appendingPathComponent(stepID), settings: settings,
             environment: options.environment, previous: state.steps[stepID], options: options.stepOptions,
             recorder: recorder, reporter: reporter, services: services, teardownHandler: handler)
+        context.timeout = workflow?.step(stepID)?.timeout
+        return context
+    }
+
+    /// The folder `uses:` paths and relative inputs are resolved against.
+    func workflowDirectory(_ workflow: Workflow?, _ state: WorkflowState) -> URL {
+        workflow?.directory
+            ?? state.workflowFile.map { URL(fileURLWithPath: $0).deletingLastPathComponent().standardizedFileURL }
+            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }
+
+    /// The kind a step uses: registered, or resolved through the registry's resolvers (an external plugin).
+    func stepKind(_ name: String, step id: String, workflow: Workflow?, state: WorkflowState) throws -> StepKind {
+        let context = StepResolutionContext(directory: workflowDirectory(workflow, state), environment: options.environment)
+        guard let kind = try registry.resolve(name, in: context) else { throw EngineError.unknownKind(step: id, kind: name) }
+        return kind
     }
 
     func redacted(_ settings: WorkflowSettings) -> WorkflowSettings {

@@ -25,6 +25,10 @@ public protocol Step: Sendable {
     /// Checks the decoded input beyond its shape (limits, ranges). Paths point into `with:`.
     static func validate(_ input: Input) -> [InputIssue]
 
+    /// Ids of other steps the input names (the steps `cleanup` tears down), each with the input
+    /// path that names it: the step runs after them.
+    static func stepReferences(_ input: Input) -> [(step: String, path: [String])]
+
     /// Reads the world and returns the changes `apply` would make. Changes nothing.
     func plan(_ context: StepContext) async throws -> StepPlan
 
@@ -43,6 +47,7 @@ public protocol Step: Sendable {
 
 extension Step {
     public static func validate(_ input: Input) -> [InputIssue] { [] }
+    public static func stepReferences(_ input: Input) -> [(step: String, path: [String])] { [] }
     public static var documentation: String { "" }
 }
 
@@ -154,8 +159,14 @@ public struct StepKind: Sendable {
     public let documentation: String
     public let inputs: [InputField]
     public let outputs: [OutputField]
+    /// The JSON Schema of `with:` when the kind declares one itself (an external plugin's
+    /// `describe`); nil means the schema is generated from `inputs`.
+    public let inputSchema: JSONValue?
     let decode: @Sendable (_ id: String, _ input: JSONValue) throws -> any Step
     let validate: @Sendable (_ input: JSONValue) -> [InputIssue]
+    let references: @Sendable (_ input: JSONValue) -> [(step: String, path: [String])]
+    /// How `ldedge rollout` rewrites this kind's `with:` (nil: the kind has no rollout).
+    public let rollout: (@Sendable (_ input: [String: JSONValue], _ change: RolloutChange) throws -> [String: JSONValue])?
 
     public init<S: Step>(_ type: S.Type) {
         kind = S.kind
@@ -163,11 +174,40 @@ public struct StepKind: Sendable {
         documentation = S.documentation
         inputs = S.inputs
         outputs = S.outputs
+        inputSchema = nil
+        if let rolloutType = S.self as? any RolloutStep.Type {
+            rollout = { input, change in try rolloutType.rolloutInput(input, for: change) }
+        } else {
+            rollout = nil
+        }
         decode = { id, input in S(id: id, input: try input.decode(S.Input.self)) }
         validate = { input in
             guard let decoded = try? input.decode(S.Input.self) else { return [] }
             return S.validate(decoded)
         }
+        references = { input in
+            guard let decoded = try? input.decode(S.Input.self) else { return [] }
+            return S.stepReferences(decoded)
+        }
+    }
+
+    /// A kind known only at run time (an external plugin): its description and how to make a step.
+    public init(
+        kind: String, summary: String, documentation: String = "", inputs: [InputField], outputs: [OutputField],
+        inputSchema: JSONValue? = nil,
+        validate: @escaping @Sendable (_ input: JSONValue) -> [InputIssue] = { _ in [] },
+        make: @escaping @Sendable (_ id: String, _ input: JSONValue) throws -> any Step
+    ) {
+        self.kind = kind
+        self.summary = summary
+        self.documentation = documentation
+        self.inputs = inputs
+        self.outputs = outputs
+        self.inputSchema = inputSchema
+        self.rollout = nil
+        self.references = { _ in [] }
+        self.decode = make
+        self.validate = validate
     }
 
     /// Builds a step from its checked input.
@@ -190,21 +230,86 @@ public struct StepKind: Sendable {
             return !(value?.hasStepReferences ?? false)
         }
     }
+
+    /// The other steps this input names, with where (`Step.stepReferences`).
+    public func stepReferences(input: JSONValue) -> [(step: String, path: [String])] { references(input) }
 }
 
-/// The step kinds a workflow may use, by `uses:` name.
+/// What `ldedge rollout` asks of a deployed step: a new percentage, one variation, or resuming stages.
+public enum RolloutChange: Sendable, Equatable {
+    case percent(Double)
+    case serve(Bool)
+    case resume
+}
+
+/// A step kind `ldedge rollout` can drive (flip-flag): it says how its own inputs change for a
+/// rollout change, and the command applies that like a deploy of this one step.
+public protocol RolloutStep: Step {
+    /// The step's `with:` after `change`; throws `RolloutError` when the change does not apply.
+    static func rolloutInput(_ input: [String: JSONValue], for change: RolloutChange) throws -> [String: JSONValue]
+}
+
+/// A rollout change a step cannot make, with what to do instead.
+public struct RolloutError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Where a `uses:` value is resolved: the workflow file's folder and the environment (`PATH`).
+public struct StepResolutionContext: Sendable {
+    public var directory: URL
+    public var environment: [String: String]
+
+    public init(directory: URL, environment: [String: String]) {
+        self.directory = directory
+        self.environment = environment
+    }
+}
+
+/// Turns a `uses:` value that names no registered kind into a step kind (an external plugin, say).
+/// The core knows no resolver; the command line installs them.
+public protocol StepKindResolver: Sendable {
+    /// Nil when `uses` is not this resolver's syntax; throws `StepResolutionError` when it is but
+    /// the kind cannot be used (a missing or non-executable plugin).
+    func resolve(_ uses: String, in context: StepResolutionContext) throws -> StepKind?
+}
+
+/// Why a `uses:` value names no usable step kind; the message says what to do.
+public struct StepResolutionError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The step kinds a workflow may use, by `uses:` name, and the resolvers for other `uses:` values.
 public struct StepRegistry: Sendable {
     public private(set) var kinds: [String: StepKind] = [:]
+    public private(set) var resolvers: [any StepKindResolver] = []
 
-    public init(_ kinds: [StepKind] = []) {
+    public init(_ kinds: [StepKind] = [], resolvers: [any StepKindResolver] = []) {
         for kind in kinds { register(kind) }
+        self.resolvers = resolvers
     }
 
     public mutating func register(_ kind: StepKind) {
         kinds[kind.kind] = kind
     }
 
+    public mutating func register(resolver: any StepKindResolver) {
+        resolvers.append(resolver)
+    }
+
     public subscript(kind: String) -> StepKind? { kinds[kind] }
+
+    /// A registered kind, or the first resolver's answer; nil when nothing knows `uses`.
+    public func resolve(_ uses: String, in context: StepResolutionContext) throws -> StepKind? {
+        if let kind = kinds[uses] { return kind }
+        for resolver in resolvers {
+            if let kind = try resolver.resolve(uses, in: context) { return kind }
+        }
+        return nil
+    }
 
     public var sorted: [StepKind] { kinds.values.sorted { $0.kind < $1.kind } }
 }

@@ -19,6 +19,8 @@ public final class StepContext: @unchecked Sendable {
     public let options: [String: String]
     /// True for plan and `deploy --dry-run`: `perform` refuses every change.
     public var isDryRun: Bool { phase == .plan }
+    /// The step's `timeout:` in seconds, when the workflow sets one.
+    public internal(set) var timeout: TimeInterval?
 
     let recorder: Recorder?
     let reporter: any Reporter
@@ -76,6 +78,30 @@ public final class StepContext: @unchecked Sendable {
             try? recorder.record(result)
             throw error
         }
+    }
+
+    /// Journals the intent of a change made outside `perform` (an external plugin's
+    /// `journal.intent`); returns its sequence number for `journalDone`. The record is fsync'd
+    /// before this returns. Refused during a dry run.
+    public func journalIntent(_ action: String, undo: UndoRecord?) throws -> Int {
+        guard let recorder, !isDryRun else { throw DryRunViolation(action: action) }
+        var intent = JournalRecord(type: .intent, step: stepID)
+        intent.action = action
+        intent.undo = undo
+        let seq = try recorder.record(intent)
+        reporter.report(.action(step: stepID, description: Secrets.shared.redact(action)))
+        return seq
+    }
+
+    /// Journals that the change of intent `seq` succeeded (ok) or failed; without it the change
+    /// stays uncertain for rollback.
+    public func journalDone(_ seq: Int, ok: Bool = true, error: String? = nil) throws {
+        guard let recorder, !isDryRun else { throw DryRunViolation(action: "finish change \(seq)") }
+        var result = JournalRecord(type: .result, step: stepID)
+        result.intent = seq
+        result.ok = ok
+        result.error = error.map { Secrets.shared.redact($0) }
+        try recorder.record(result)
     }
 
     /// Records that the step now owns (or adopted) a resource; teardown gets it back.

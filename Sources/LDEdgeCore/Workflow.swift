@@ -50,6 +50,8 @@ public struct WorkflowStep: Sendable {
     /// Where each input value (`with.source.git`) and each key (`key:with.source.git`) is in the
     /// file, for later findings.
     public var locations: [String: SourceLocation]
+    /// `timeout:` in seconds: how long one call of an external step plugin may take (nil: its default).
+    public var timeout: Double? = nil
 
     public func location(of path: [String]) -> SourceLocation {
         var path = path

@@ -47,6 +47,10 @@ private struct Parser {
     var references: [(step: String, output: String, location: SourceLocation)] = []
     var locations: [String: SourceLocation] = [:]
     var secretSources: [String: String] = [:]
+    /// The workflow file's folder: `uses: ./path` is relative to it.
+    var directory = URL(fileURLWithPath: ".")
+    /// Kinds resolved from `uses:` values the registry does not hold (external plugins).
+    var resolvedKinds: [String: StepKind] = [:]
 
     init(file: String, registry: StepRegistry, environment: [String: String]) {
         self.file = file
@@ -64,6 +68,7 @@ private struct Parser {
     }
 
     mutating func parse(text: String, directory: URL) -> Workflow? {
+        self.directory = directory
         let root: Node
         do {
             guard let composed = try Yams.compose(yaml: text) else {
@@ -152,7 +157,7 @@ private struct Parser {
             return nil
         }
         let entries = uniqueEntries(mapping)
-        let known = ["id", "uses", "with", "needs"]
+        let known = ["id", "uses", "with", "needs", "timeout"]
         for (key, keyNode, _) in entries where !known.contains(key) {
             error("unknown key '\(key)' in a step; expected one of: \(known.joined(separator: ", "))", location(keyNode))
         }
@@ -175,7 +180,14 @@ private struct Parser {
             error("'uses' must be a step kind name, found \(describe(usesNode))", location(usesNode))
             return nil
         }
-        guard let kind = registry[kindName] else {
+        let resolved: StepKind?
+        do {
+            resolved = try resolveKind(named: kindName)
+        } catch {
+            self.error("step '\(id)': \(error)", location(usesNode))
+            return nil
+        }
+        guard let kind = resolved else {
             let suggestion = closest(kindName, in: registry.sorted.map(\.kind)).map { "; did you mean '\($0)'?" } ?? ""
             error("unknown step kind '\(kindName)' in step '\(id)'\(suggestion) (run 'ldedge steps' to list them)", location(usesNode))
             return nil
@@ -205,14 +217,43 @@ private struct Parser {
                 error("'needs' must be a step id or a list of step ids, found \(describe(needsNode))", location(needsNode))
             }
         }
-        // The cleanup step depends on the steps it tears down.
-        if kind.kind == "cleanup", case .array(let targets)? = input["steps"] {
-            for target in targets { if let value = target.stringValue { needs.append((value, locations["with.steps"] ?? location(node))) } }
+        // A step that acts on other steps (cleanup) depends on them, as its kind declares.
+        for (target, path) in kind.stepReferences(input: input) {
+            needs.append((target, locations[(["with"] + path).joined(separator: ".")] ?? locations["with"] ?? location(node)))
+        }
+        var timeout: Double?
+        if let (_, timeoutNode) = entry(entries, "timeout") {
+            timeout = scalarString(timeoutNode).flatMap(Self.seconds)
+            if timeout == nil {
+                error("'timeout' must be a number of seconds greater than 0 (or '90s', '10m'), found \(describe(timeoutNode))", location(timeoutNode))
+            }
         }
         stepReferences[id] = references
         needsLocations[id] = needs
         let dependencies = Array(Set(references.map(\.step) + needs.map(\.0))).sorted()
-        return WorkflowStep(id: id, kind: kind.kind, input: input, dependencies: dependencies, location: location(node), locations: locations)
+        var step = WorkflowStep(id: id, kind: kind.kind, input: input, dependencies: dependencies, location: location(node), locations: locations)
+        step.timeout = timeout
+        return step
+    }
+
+    /// A registered kind or one a resolver makes of `uses:` (an external plugin), resolved once per file.
+    mutating func resolveKind(named name: String) throws -> StepKind? {
+        if let kind = registry[name] ?? resolvedKinds[name] { return kind }
+        guard let kind = try registry.resolve(name, in: StepResolutionContext(directory: directory, environment: environment)) else { return nil }
+        resolvedKinds[name] = kind
+        return kind
+    }
+
+    /// `30`, `2.5`, `90s`, `10m` as seconds; nil when not a positive duration.
+    static func seconds(_ text: String) -> Double? {
+        var text = text.trimmingCharacters(in: .whitespaces)
+        var scale = 1.0
+        if text.hasSuffix("ms") { scale = 0.001; text.removeLast(2) } else if text.hasSuffix("s") { text.removeLast() } else if text.hasSuffix("m") {
+            scale = 60
+            text.removeLast()
+        }
+        guard let value = Double(text), value > 0, value.isFinite else { return nil }
+        return value * scale
     }
 
     mutating func checkReferences(_ steps: [WorkflowStep]) {
@@ -227,7 +268,7 @@ private struct Parser {
                     error("step '\(step.id)' refers to its own output '\(reference.output)'", reference.location)
                     continue
                 }
-                let outputs = registry[target.kind]?.outputs.map(\.name) ?? []
+                let outputs = (registry[target.kind] ?? resolvedKinds[target.kind])?.outputs.map(\.name) ?? []
                 if !outputs.contains(reference.output) {
                     error("step '\(target.id)' (\(target.kind)) has no output '\(reference.output)'; its outputs are: \(outputs.isEmpty ? "none" : outputs.joined(separator: ", "))", reference.location)
                 }
@@ -277,7 +318,7 @@ private struct Parser {
     mutating func validateInputs(_ steps: [WorkflowStep]) {
         guard !diagnostics.hasErrors else { return }
         for step in steps {
-            guard let kind = registry[step.kind] else { continue }
+            guard let kind = registry[step.kind] ?? resolvedKinds[step.kind] else { continue }
             if !step.input.hasStepReferences {
                 do {
                     _ = try kind.makeStep(id: step.id, input: step.input)

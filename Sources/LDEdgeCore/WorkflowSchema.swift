@@ -12,7 +12,8 @@ public enum WorkflowSchema {
                     .object(["type": .string("string")]),
                     .object(["type": .string("array"), "items": .object(["type": .string("string")])]),
                 ])]),
-                "with": InputField.objectSchema(kind.inputs),
+                "with": kind.inputSchema ?? InputField.objectSchema(kind.inputs),
+                "timeout": timeoutSchema,
             ]
             if case .object(var with) = properties["with"] {
                 with["description"] = .string("inputs of '\(kind.kind)'")
@@ -30,7 +31,13 @@ public enum WorkflowSchema {
         let stepSchema: JSONValue = .object([
             "type": .string("object"),
             "required": .array([.string("id"), .string("uses")]),
-            "properties": .object(["uses": .object(["enum": .array(registry.sorted.map { .string($0.kind) })])]),
+            "properties": .object(["uses": .object(["anyOf": .array([
+                .object(["enum": .array(registry.sorted.map { .string($0.kind) })]),
+                .object([
+                    "type": .string("string"), "pattern": .string("^(\\./|\\.\\./|/|plugin:)"),
+                    "description": .string("an external step plugin: a path relative to the workflow file, or plugin:NAME for ldedge-step-NAME on PATH"),
+                ]),
+            ])])]),
             "allOf": .array(stepVariants.map { variant in
                 guard case .object(let object) = variant, let condition = object["if"] else { return variant }
                 var then = object
@@ -55,6 +62,15 @@ public enum WorkflowSchema {
             ]),
         ])
     }
+
+    /// `timeout:` of a step: seconds one call of an external plugin may take.
+    static let timeoutSchema: JSONValue = .object([
+        "description": .string("seconds one call of an external step plugin may take before it is killed (default 600)"),
+        "oneOf": .array([
+            .object(["type": .string("number"), "exclusiveMinimum": .number(0)]),
+            .object(["type": .string("string"), "pattern": .string("^[0-9]+(\\.[0-9]+)?(ms|s|m)?$")]),
+        ]),
+    ])
 
     /// The schema as the bytes written to `docs/workflow.schema.json`.
     public static func document(_ registry: StepRegistry) throws -> String {

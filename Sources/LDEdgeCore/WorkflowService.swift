@@ -402,46 +402,33 @@ public final class SignalTrap: @unchecked Sendable {
 }
 
 extension WorkflowService {
-    /// What `ldedge rollout` changes in a flip-flag step's inputs.
-    public enum RolloutChange: Sendable {
-        case percent(Double)
-        case serve(Bool)
-        case resume
-    }
+    /// What `ldedge rollout` changes (declared by the step kinds that support it, `RolloutStep`).
+    public typealias RolloutChange = LDEdgeCore.RolloutChange
 
-    /// Changes only the flag, through the workflow's flip-flag step, journaled like a deploy.
+    /// Changes only the rollout, through the workflow's step whose kind supports it (a
+    /// `RolloutStep`, such as flip-flag), journaled like a deploy.
     public func rollout(_ path: String, step: String?, change: RolloutChange, yes: Bool, json: Bool, noWait: Bool = false) async -> ExitStatus {
         await run {
             var workflow = try load(path)
-            let candidates = workflow.steps.filter { $0.kind == "flip-flag" && (step == nil || $0.id == step) }
-            guard candidates.count == 1, let target = candidates.first, let index = workflow.steps.firstIndex(where: { $0.id == target.id }) else {
-                let all = workflow.steps.filter { $0.kind == "flip-flag" }.map(\.id)
+            let rollable = workflow.steps.filter { registry[$0.kind]?.rollout != nil }
+            let candidates = rollable.filter { step == nil || $0.id == step }
+            let kinds = Set(registry.sorted.filter { $0.rollout != nil }.map(\.kind)).sorted().joined(separator: ", ")
+            guard candidates.count == 1, let target = candidates.first, let index = workflow.steps.firstIndex(where: { $0.id == target.id }),
+                let rewrite = registry[target.kind]?.rollout
+            else {
+                let all = rollable.map(\.id)
                 throw EngineError.unresolved(
-                    step: step ?? "flip-flag",
-                    detail: all.isEmpty ? "\(path) has no flip-flag step to change" : "name the flip-flag step with --step (one of: \(all.joined(separator: ", ")))")
+                    step: step ?? kinds,
+                    detail: all.isEmpty ? "\(path) has no \(kinds) step to change" : "name the \(kinds) step with --step (one of: \(all.joined(separator: ", ")))")
             }
-            guard case .object(var input) = target.input else {
-                throw EngineError.unresolved(step: target.id, detail: "its 'with:' is not a mapping; give the flip-flag inputs under 'with:' (see 'ldedge steps')")
+            guard case .object(let input) = target.input else {
+                throw EngineError.unresolved(step: target.id, detail: "its 'with:' is not a mapping; give the \(target.kind) inputs under 'with:' (see 'ldedge steps')")
             }
-            switch change {
-            case .percent(let percent):
-                input["stages"] = nil
-                input["serve"] = nil
-                input["guard"] = nil
-                input["rollout"] = .object(["true": .number(percent), "false": .number(100 - percent)])
-                input["on"] = .bool(true)
-            case .serve(let value):
-                input["stages"] = nil
-                input["rollout"] = nil
-                input["guard"] = nil
-                input["serve"] = .bool(value)
-                input["on"] = .bool(true)
-            case .resume:
-                guard input["stages"] != nil else {
-                    throw EngineError.unresolved(step: target.id, detail: "has no 'stages' to resume; use --percent or --serve")
-                }
+            do {
+                workflow.steps[index].input = .object(try rewrite(input, change))
+            } catch let error as RolloutError {
+                throw EngineError.unresolved(step: target.id, detail: error.message)
             }
-            workflow.steps[index].input = .object(input)
             let state = try StateStore(root: stateRoot, workflow: workflow.name).load()
             if state.steps[target.id]?.status != .applied && change != .resume {
                 console.err("note: '\(target.id)' has not been deployed yet; this sets the flag only (run 'ldedge deploy' for the rest)")
@@ -470,4 +457,3 @@ extension WorkflowService {
     }
 }
 
-extension WorkflowService.RolloutChange: Equatable {}

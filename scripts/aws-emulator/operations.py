@@ -42,6 +42,10 @@ def _action(query, body):
 
 
 def classify(service, method, path, query, body, environ):
+    # JSON 1.1 services (SSM): the operation is in X-Amz-Target, "AmazonSSM.PutParameter".
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1]
     if service in ("iam", "sts", "ec2", "monitoring"):
         return _action(query, body)
     if service in JSON_SERVICES:

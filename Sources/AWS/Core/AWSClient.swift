@@ -41,6 +41,7 @@ public final class AWSClient: Sendable {
     public var lambda: LambdaClient { LambdaClient(self) }
     public var cloudFront: CloudFrontClient { CloudFrontClient(self) }
     public var sts: STSClient { STSClient(self) }
+    public var ssm: SSMClient { SSMClient(self) }
 
     /// A copy of this client with dry-run switched on or off.
     public func withDryRun(_ dryRun: Bool) -> AWSClient {

@@ -70,7 +70,7 @@ public enum AWSError: Error, Sendable, CustomStringConvertible {
     }
 
     static let notFoundCodes: Set<String> = [
-        "NoSuchBucket", "NoSuchKey", "NotFound", "NoSuchEntity", "ResourceNotFoundException",
+        "NoSuchBucket", "NoSuchKey", "NotFound", "NoSuchEntity", "ResourceNotFoundException", "ParameterNotFound",
         "NoSuchDistribution", "NoSuchOriginAccessControl", "NoSuchInvalidation", "NoSuchBucketPolicy",
         "NoSuchPublicAccessBlockConfiguration", "NoSuchUpload", "ClusterNotFoundException", "ServiceNotFoundException",
     ]

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reads error answers in each protocol: S3 `<Error>`, query/REST-XML `<ErrorResponse>`, Lambda JSON.
+/// Reads error answers in each protocol: S3 `<Error>`, query/REST-XML `<ErrorResponse>`, Lambda and SSM JSON.
 enum AWSErrorParser {
     static let retryableStatuses: Set<Int> = [429, 500, 502, 503, 504]
     static let retryableCodes: Set<String> = [

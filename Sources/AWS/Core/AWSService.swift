@@ -13,6 +13,8 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
     case ecs
     case logs
     case cloudWatch = "monitoring"
+    /// Systems Manager (Parameter Store), used by steps outside ldedge (Examples/custom-step).
+    case ssm
 
     /// The name used in the SigV4 credential scope.
     public var signingName: String { rawValue }
@@ -31,6 +33,7 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .ecs: return "ECS"
         case .logs: return "CLOUDWATCH_LOGS"
         case .cloudWatch: return "CLOUDWATCH"
+        case .ssm: return "SSM"
         }
     }
 
@@ -47,11 +50,12 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .ecs: return "ECS"
         case .logs: return "CloudWatch Logs"
         case .cloudWatch: return "CloudWatch"
+        case .ssm: return "SSM"
         }
     }
 
     /// Services whose errors are JSON (`__type`, `message`) rather than XML.
-    public var answersInJSON: Bool { self == .lambda || self == .dynamoDB || self == .secretsManager || self == .ecs || self == .logs }
+    public var answersInJSON: Bool { self == .lambda || self == .dynamoDB || self == .secretsManager || self == .ecs || self == .logs || self == .ssm }
 
     /// Global services are signed for us-east-1 whatever the configured region.
     public var isGlobal: Bool { self == .iam || self == .cloudFront }
@@ -73,6 +77,7 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .ecs: return URL(string: "https://ecs.\(region).\(suffix)")
         case .logs: return URL(string: "https://logs.\(region).\(suffix)")
         case .cloudWatch: return URL(string: "https://monitoring.\(region).\(suffix)")
+        case .ssm: return URL(string: "https://ssm.\(region).\(suffix)")
         }
     }
 }

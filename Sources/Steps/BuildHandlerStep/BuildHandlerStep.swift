@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import LDEdgeCore
 import LaunchDarkly
+import LaunchDarklyStepSupport
 
 /// Renders the LaunchDarkly edge handler from a template and installs its dependencies for Lambda.
 ///
@@ -196,20 +197,17 @@ public struct BuildHandlerStep: Step {
             Secrets.shared.register(key)
             return key
         }
-        let settings = context.settings.launchdarkly
-        let configuration: LaunchDarklyConfiguration
+        let client: LaunchDarklyClient
         do {
             // Reading the environment is not a change, so plan may do it too.
-            configuration = try LaunchDarklyConfiguration.fromEnvironment(
-                context.environment, accessToken: settings?.accessToken, baseURI: settings?.baseUri, dryRun: context.isDryRun)
+            client = try context.launchDarklyClient()
         } catch LaunchDarklyError.missingAccessToken {
             throw BuildHandlerError.noSDKKey
         }
-        Secrets.shared.register(configuration.accessToken)
-        let project = settings?.project ?? context.environment["LD_PROJECT"] ?? "default"
-        let environment = settings?.environment ?? context.environment["LD_ENVIRONMENT"] ?? "production"
+        let project = context.launchDarklyProject
+        let environment = context.launchDarklyEnvironment
         do {
-            let key = try await LaunchDarklyClient(configuration: configuration).environment(project: project, environment: environment).apiKey
+            let key = try await client.environment(project: project, environment: environment).apiKey
             Secrets.shared.register(key)
             return key
         } catch {

@@ -26,6 +26,11 @@ public struct CleanupStep: Step {
     public let id: String
     public let input: Input
 
+    /// Runs after the steps it tears down.
+    public static func stepReferences(_ input: Input) -> [(step: String, path: [String])] {
+        (input.steps ?? []).map { ($0, ["steps"]) }
+    }
+
     public init(id: String, input: Input) {
         self.id = id
         self.input = input

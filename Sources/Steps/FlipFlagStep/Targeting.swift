@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import LaunchDarkly
+import LaunchDarklyStepSupport
 import LDEdgeCore
 
 /// The targeting of a flag in one environment, kept by value so it can be restored exactly.
@@ -144,23 +145,13 @@ struct FlagTarget {
     }
 }
 
-/// One LaunchDarkly client per run, from the workflow's settings and the environment;
-/// it refuses every change during a plan.
+/// The run's shared LaunchDarkly client (LaunchDarklyStepSupport), with this step's error.
 enum LaunchDarklyAccess {
     static func client(_ context: StepContext) throws -> LaunchDarklyClient {
-        let settings = context.settings.launchdarkly
-        let dryRun = context.isDryRun
-        return try context.shared("launchdarkly-\(dryRun ? "plan" : "apply")") {
-            var configuration: LaunchDarklyConfiguration
-            do {
-                configuration = try LaunchDarklyConfiguration.fromEnvironment(
-                    context.environment, accessToken: settings?.accessToken, baseURI: settings?.baseUri, dryRun: dryRun)
-            } catch LaunchDarklyError.missingAccessToken {
-                throw FlipFlagError.noAccessToken
-            }
-            Secrets.shared.register(configuration.accessToken)
-            configuration.dryRun = dryRun
-            return LaunchDarklyClient(configuration: configuration)
+        do {
+            return try context.launchDarklyClient()
+        } catch LaunchDarklyError.missingAccessToken {
+            throw FlipFlagError.noAccessToken
         }
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import BuiltinSteps
 import LDEdgeCore
 
 struct SchemaCommand: AsyncParsableCommand {
@@ -8,7 +7,10 @@ struct SchemaCommand: AsyncParsableCommand {
         abstract: "Print the JSON Schema of workflow files (docs/workflow.schema.json is this output)."
     )
 
+    @Option(help: "Also describe the external plugin steps this workflow file uses (uses: ./path or plugin:NAME).")
+    var workflow: String?
+
     func run() async throws {
-        print(try WorkflowSchema.document(.builtin), terminator: "")
+        try finish(await service().schema(workflow: workflow))
     }
 }

@@ -10,7 +10,10 @@ struct StepsCommand: AsyncParsableCommand {
     @Flag(help: "Print the list as JSON on stdout.")
     var json = false
 
+    @Option(help: "Also list the external plugin steps this workflow file uses (uses: ./path or plugin:NAME).")
+    var workflow: String?
+
     func run() async throws {
-        try finish(await service().steps(json: json))
+        try finish(await service().steps(json: json, workflow: workflow))
     }
 }

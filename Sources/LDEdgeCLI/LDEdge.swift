@@ -3,7 +3,7 @@ import BuiltinSteps
 import Foundation
 import LDEdgeCore
 
-@main
+/// The root command; `LDEdgeCLI.main` runs it.
 struct LDEdge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ldedge",
@@ -28,9 +28,9 @@ struct LDEdge: AsyncParsableCommand {
     )
 }
 
-/// The service every command calls, with the built-in step kinds.
+/// The service every command calls, with the built-in step kinds and those given to `LDEdgeCLI.main`.
 func service() -> WorkflowService {
-    WorkflowService(registry: .builtin)
+    WorkflowService(registry: LDEdgeCLI.registry)
 }
 
 /// Maps an exit status to ArgumentParser's exit.

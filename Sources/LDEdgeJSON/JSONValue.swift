@@ -1,6 +1,8 @@
 import Foundation
 
-/// A JSON document kept as a value: step inputs, undo records and remembered data.
+/// Any JSON value, the one type for it in ldedge: step inputs, undo records, remembered data,
+/// plugin messages, and the free-form parts of LaunchDarkly flag JSON (variation values, clauses).
+/// LDEdgeCore and LaunchDarkly both re-export this module.
 public enum JSONValue: Codable, Hashable, Sendable, CustomStringConvertible {
     case null
     case bool(Bool)
@@ -21,8 +23,10 @@ public enum JSONValue: Codable, Hashable, Sendable, CustomStringConvertible {
             self = .string(value)
         } else if let value = try? container.decode([JSONValue].self) {
             self = .array(value)
+        } else if let value = try? container.decode([String: JSONValue].self) {
+            self = .object(value)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a JSON value")
         }
     }
 
@@ -32,7 +36,8 @@ public enum JSONValue: Codable, Hashable, Sendable, CustomStringConvertible {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
         case .number(let value):
-            if value.rounded() == value, abs(value) < 1e15 {
+            // Integral numbers are written without a fraction so versions and weights stay integers.
+            if value.rounded() == value, abs(value) < 9.0e15 {
                 try container.encode(Int64(value))
             } else {
                 try container.encode(value)
@@ -60,11 +65,33 @@ public enum JSONValue: Codable, Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    public var intValue: Int? {
+        if case .number(let value) = self, value.rounded() == value, abs(value) < 9.0e15 { return Int(value) }
+        return nil
+    }
+
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let value) = self { return value }
+        return nil
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
+    /// The member named `key` when this is an object.
     public subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
         return nil
     }
 
+    /// Canonical JSON text (sorted keys).
     public var description: String {
         guard let data = try? JSONEncoder.canonical.encode(self) else { return "null" }
         return String(decoding: data, as: UTF8.self)

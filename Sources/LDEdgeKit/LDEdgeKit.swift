@@ -1,0 +1,47 @@
+import LDEdgeCore
+// JSONValue (undo payloads, plan data, remembered data) is the one type from LDEdgeJSON.
+@_exported import LDEdgeJSON
+
+// What a step author needs, and no more: the Step protocol, what a step sees of a run
+// (StepContext), what it returns (plans, changes, diagnostics) and records (undo records,
+// resources), how it declares its inputs and outputs, and StepKind to register it with
+// `LDEdgeCLI.main(extraSteps:)`. The engine, state store and command services stay internal
+// to ldedge; built-in steps are written against exactly these names.
+
+/// A kind of workflow step (see `LDEdgeCore.Step`).
+public typealias Step = LDEdgeCore.Step
+/// A step's view of the run: identity, settings, recorded state and the journaled door to change.
+public typealias StepContext = LDEdgeCore.StepContext
+/// The phase a step is called in.
+public typealias Phase = LDEdgeCore.Phase
+/// What `plan` returns.
+public typealias StepPlan = LDEdgeCore.StepPlan
+/// One line of a plan.
+public typealias PlannedChange = LDEdgeCore.PlannedChange
+public typealias ChangeAction = LDEdgeCore.ChangeAction
+/// How to undo one journaled change.
+public typealias UndoRecord = LDEdgeCore.UndoRecord
+/// Something teardown must remove (or restore).
+public typealias Resource = LDEdgeCore.Resource
+/// What was recorded about a step (teardown gets it).
+public typealias StepState = LDEdgeCore.StepState
+public typealias StepStatus = LDEdgeCore.StepStatus
+/// Input and output declarations.
+public typealias InputField = LDEdgeCore.InputField
+public typealias InputType = LDEdgeCore.InputType
+public typealias InputIssue = LDEdgeCore.InputIssue
+public typealias OutputField = LDEdgeCore.OutputField
+/// Findings with locations.
+public typealias Diagnostic = LDEdgeCore.Diagnostic
+public typealias SourceLocation = LDEdgeCore.SourceLocation
+/// The workflow's `aws:` and `launchdarkly:` settings, as `StepContext.settings`.
+public typealias WorkflowSettings = LDEdgeCore.WorkflowSettings
+/// Thrown by teardown that must wait (and resume later).
+public typealias TeardownPending = LDEdgeCore.TeardownPending
+/// Thrown by `perform` during a dry run, and when a run is interrupted.
+public typealias DryRunViolation = LDEdgeCore.DryRunViolation
+public typealias Interrupted = LDEdgeCore.Interrupted
+/// A step kind for the registry: `StepKind(MyStep.self)`.
+public typealias StepKind = LDEdgeCore.StepKind
+/// Secret redaction for anything a step prints or records outside `StepContext`.
+public typealias Secrets = LDEdgeCore.Secrets
