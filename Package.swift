@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "ldedge",
             dependencies: [
-                "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke",
+                "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke", "StateS3",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -81,6 +81,9 @@ let package = Package(
         step("EdgeDistributionStep", ["AWS", "AWSStepSupport"]),
         step("AttachTriggerStep", ["AWS", "AWSStepSupport"]),
         step("FlipFlagStep", ["LaunchDarkly", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+
+        // Shared state in S3 (`state: s3://BUCKET/PREFIX`): a state backend, not a step; the CLI wires it in.
+        .target(name: "StateS3", dependencies: ["LDEdgeCore", "AWS"], swiftSettings: settings),
 
         // What the AWS step kinds share (steps never depend on each other).
         .target(name: "AWSStepSupport", dependencies: ["LDEdgeCore", "AWS"], swiftSettings: settings),
@@ -175,5 +178,6 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
+        .testTarget(name: "StateS3Tests", dependencies: ["StateS3", "LDEdgeCore", "BuiltinSteps", "AWS", "LDEdgeTestSupport"], swiftSettings: settings),
     ]
 )

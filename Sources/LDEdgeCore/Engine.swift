@@ -10,6 +10,10 @@ public struct EngineOptions: Sendable {
     public var allowDirty = false
     /// Flags steps read through `StepContext.options` (`delete-flag`, `retain-function`, `no-wait`).
     public var stepOptions: [String: String] = [:]
+    /// Where state lives; nil means the local folder `stateRoot`.
+    public var state: (any StateLocation)?
+    /// `deploy PLANFILE`: the state serial the saved plan was made against; another one is refused.
+    public var expectedSerial: Int?
 
     public init(stateRoot: URL, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.stateRoot = stateRoot
@@ -109,8 +113,8 @@ public final class Engine: @unchecked Sendable {
         Secrets.shared.registerWellKnown(in: options.environment)
     }
 
-    public func store(for workflow: String) -> StateStore {
-        StateStore(root: options.stateRoot, workflow: workflow)
+    public func store(for workflow: String) -> any StateBackend {
+        (options.state ?? LocalStateLocation(root: options.stateRoot)).store(for: workflow)
     }
 
     // MARK: Plan
@@ -118,7 +122,7 @@ public final class Engine: @unchecked Sendable {
     /// Plans every step against the recorded state and the world; changes nothing.
     public func plan(_ workflow: Workflow, git: GitStamp? = nil) async throws -> WorkflowPlan {
         let store = store(for: workflow.name)
-        let state = store.exists ? try store.load() : WorkflowState(workflow: workflow.name)
+        let state = try await store.load()
         let services = ServiceCache()
         defer { Task { await services.close() } }
         return try await plan(workflow, state: state, git: git, services: services)
@@ -157,7 +161,7 @@ public final class Engine: @unchecked Sendable {
             }
             entries.append(entry)
         }
-        return WorkflowPlan(workflow: workflow.name, file: workflow.file, git: git, steps: entries, findings: [])
+        return WorkflowPlan(workflow: workflow.name, file: workflow.file, git: git, steps: entries, findings: [], serial: state.seq)
     }
 
     // MARK: Deploy
@@ -165,7 +169,7 @@ public final class Engine: @unchecked Sendable {
     /// Plans, asks `confirm`, and applies step by step; on failure rolls back this run's steps in reverse.
     public func deploy(
         _ workflow: Workflow, git: GitStamp? = nil, only: Set<String>? = nil, command: String = "deploy",
-        confirm: @Sendable (WorkflowPlan) async -> Bool = { _ in true }
+        confirm: @Sendable (WorkflowPlan) async throws -> Bool = { _ in true }
     ) async throws -> DeployReport {
         var workflow = workflow
         if let only {
@@ -174,62 +178,80 @@ public final class Engine: @unchecked Sendable {
         }
         if let git, git.dirty, !options.allowDirty { throw EngineError.dirtyTree(paths: git.changedPaths) }
         let store = store(for: workflow.name)
-        try store.lock()
-        defer { store.unlock() }
-        let services = ServiceCache()
-        defer { Task { await services.close() } }
-        let recorder = Recorder(store: store, state: try store.load(), runID: Self.newRunID())
-
-        var begin = JournalRecord(type: .runBegin)
-        begin.command = command
-        begin.git = git
-        begin.workflowFile = workflow.file
-        begin.settings = redacted(workflow.settings)
-
-        // A run killed earlier left a step half-applied: undo its journaled changes first.
-        let recovered = try await recoverInterrupted(workflow: workflow, recorder: recorder, services: services, begin: begin)
-
-        let plan = try await self.plan(workflow, state: recorder.state, git: git, services: services)
-        if plan.hasErrors { throw EngineError.planHasErrors(plan.allFindings) }
-        guard await confirm(plan) else { throw EngineError.declined }
-
-        if recovered.isEmpty { try recorder.record(begin) }
-        var applied: [String] = []
-        var unchanged: [String] = []
-        var begun: [String] = []
-        for workflowStep in workflow.steps {
-            do {
-                let changed = try await applyStep(workflowStep, workflow: workflow, recorder: recorder, services: services, begun: &begun)
-                if changed { applied.append(workflowStep.id) } else { unchanged.append(workflowStep.id) }
-                try recorder.checkpoint()
-            } catch {
-                let message = Secrets.shared.redact("\(error)")
-                reporter.report(.stepFailed(id: workflowStep.id, phase: "apply", error: message))
-                if begun.last == workflowStep.id {
-                    var failed = JournalRecord(type: .stepFailed, step: workflowStep.id)
-                    failed.error = message
-                    try? recorder.record(failed)
-                }
-                var outcomes: [RollbackOutcome] = []
-                if options.rollbackOnFailure {
-                    InterruptFlag.shared.clear()
-                    for id in begun.reversed() {
-                        outcomes.append(await rollbackStep(id, workflow: workflow, recorder: recorder, services: services))
-                    }
-                }
-                var end = JournalRecord(type: .runEnd)
-                end.error = "failed at \(workflowStep.id)"
-                try? recorder.record(end)
-                try? recorder.checkpoint()
-                throw EngineError.stepFailed(step: workflowStep.id, error: message, rollback: outcomes, rolledBack: options.rollbackOnFailure)
+        let runID = Self.newRunID()
+        return try await locked(store, runID: runID) {
+            let services = ServiceCache()
+            defer { Task { await services.close() } }
+            let recorder = Recorder(store: store, state: try await store.load(), runID: runID)
+            if let expected = options.expectedSerial {
+                if recorder.state.seq != expected { throw SavedPlanError.serialChanged(planned: expected, now: recorder.state.seq) }
+                if recorder.state.interrupted { throw SavedPlanError.interrupted }
             }
+
+            var begin = JournalRecord(type: .runBegin)
+            begin.command = command
+            begin.git = git
+            begin.workflowFile = workflow.file
+            begin.settings = redacted(workflow.settings)
+
+            // A run killed earlier left a step half-applied: undo its journaled changes first.
+            let recovered = try await recoverInterrupted(workflow: workflow, recorder: recorder, services: services, begin: begin)
+
+            let plan = try await self.plan(workflow, state: recorder.state, git: git, services: services)
+            if plan.hasErrors { throw EngineError.planHasErrors(plan.allFindings) }
+            guard try await confirm(plan) else { throw EngineError.declined }
+
+            if recovered.isEmpty { try recorder.record(begin) }
+            var applied: [String] = []
+            var unchanged: [String] = []
+            var begun: [String] = []
+            for workflowStep in workflow.steps {
+                do {
+                    let changed = try await applyStep(workflowStep, workflow: workflow, recorder: recorder, services: services, begun: &begun)
+                    if changed { applied.append(workflowStep.id) } else { unchanged.append(workflowStep.id) }
+                    try await recorder.checkpoint()
+                } catch {
+                    let message = Secrets.shared.redact("\(error)")
+                    reporter.report(.stepFailed(id: workflowStep.id, phase: "apply", error: message))
+                    if begun.last == workflowStep.id {
+                        var failed = JournalRecord(type: .stepFailed, step: workflowStep.id)
+                        failed.error = message
+                        try? recorder.record(failed)
+                    }
+                    var outcomes: [RollbackOutcome] = []
+                    if options.rollbackOnFailure {
+                        InterruptFlag.shared.clear()
+                        for id in begun.reversed() {
+                            outcomes.append(await rollbackStep(id, workflow: workflow, recorder: recorder, services: services))
+                        }
+                    }
+                    var end = JournalRecord(type: .runEnd)
+                    end.error = "failed at \(workflowStep.id)"
+                    try? recorder.record(end)
+                    try? await recorder.checkpoint()
+                    throw EngineError.stepFailed(step: workflowStep.id, error: message, rollback: outcomes, rolledBack: options.rollbackOnFailure)
+                }
+            }
+            try recorder.record(JournalRecord(type: .runEnd))
+            try await recorder.checkpoint()
+            let state = recorder.state
+            var outputs: [String: [String: String]] = [:]
+            for step in workflow.steps { outputs[step.id] = state.steps[step.id]?.outputs ?? [:] }
+            return DeployReport(workflow: workflow.name, applied: applied, unchanged: unchanged, outputs: outputs, recovered: recovered)
         }
-        try recorder.record(JournalRecord(type: .runEnd))
-        try recorder.checkpoint()
-        let state = recorder.state
-        var outputs: [String: [String: String]] = [:]
-        for step in workflow.steps { outputs[step.id] = state.steps[step.id]?.outputs ?? [:] }
-        return DeployReport(workflow: workflow.name, applied: applied, unchanged: unchanged, outputs: outputs, recovered: recovered)
+    }
+
+    /// Runs `body` holding the workflow's lock, and releases it however `body` ends.
+    func locked<T>(_ store: any StateBackend, runID: String, _ body: () async throws -> T) async throws -> T {
+        try await store.lock(runID: runID)
+        do {
+            let value = try await body()
+            await store.unlock()
+            return value
+        } catch {
+            await store.unlock()
+            throw error
+        }
     }
 
     /// Re-plans one step with real outputs and applies it; returns false when nothing changed.
@@ -293,6 +315,7 @@ public final class Engine: @unchecked Sendable {
                 workflow: workflow, stepID: id, kind: kind.kind, phase: .rollback, state: state, recorder: recorder, services: services)
             try await step.rollback(records, context)
             try recorder.record(JournalRecord(type: .stepRolledBack, step: id))
+            try await recorder.flush()
             reporter.report(.stepFinished(id: id, phase: "rollback", outcome: "rolled back \(records.count) change\(records.count == 1 ? "" : "s")"))
             return RollbackOutcome(step: id, undone: records.count)
         } catch {
@@ -300,6 +323,7 @@ public final class Engine: @unchecked Sendable {
             var record = JournalRecord(type: .stepRolledBack, step: id)
             record.error = "rollback failed: \(message)"
             try? recorder.record(record)
+            try? await recorder.flush()
             reporter.report(.stepFailed(id: id, phase: "rollback", error: message))
             return RollbackOutcome(step: id, undone: 0, error: message)
         }
@@ -323,7 +347,7 @@ public final class Engine: @unchecked Sendable {
                 throw EngineError.unresolved(step: id, detail: "could not undo the interrupted run's changes: \(error); fix the cause or run 'ldedge teardown'")
             }
         }
-        try recorder.checkpoint()
+        try await recorder.checkpoint()
         return halfApplied
     }
 
@@ -332,23 +356,24 @@ public final class Engine: @unchecked Sendable {
     /// Tears down every recorded step in reverse order of application; resumable after any failure.
     public func teardown(workflow name: String, workflow: Workflow? = nil) async throws -> TeardownReport {
         let store = store(for: name)
-        guard store.exists else { throw StateError.noState(folder: options.stateRoot.path) }
-        try store.lock()
-        defer { store.unlock() }
-        let services = ServiceCache()
-        defer { Task { await services.close() } }
-        let recorder = Recorder(store: store, state: try store.load(), runID: Self.newRunID())
-        var begin = JournalRecord(type: .runBegin)
-        begin.command = "teardown"
-        try recorder.record(begin)
-        let targets = recorder.state.teardownOrder.map(\.id)
-        let (removed, failed, pending) = await teardownSteps(targets, workflow: workflow, recorder: recorder, services: services)
-        var end = JournalRecord(type: .runEnd)
-        if !failed.isEmpty || !pending.isEmpty { end.error = "teardown incomplete" }
-        try recorder.record(end)
-        try recorder.checkpoint()
-        if !failed.isEmpty || !pending.isEmpty { throw EngineError.teardownIncomplete(failed: failed, pending: pending) }
-        return TeardownReport(workflow: name, removed: removed, steps: targets)
+        guard try await store.hasState() else { throw StateError.noState(folder: store.location) }
+        let runID = Self.newRunID()
+        return try await locked(store, runID: runID) {
+            let services = ServiceCache()
+            defer { Task { await services.close() } }
+            let recorder = Recorder(store: store, state: try await store.load(), runID: runID)
+            var begin = JournalRecord(type: .runBegin)
+            begin.command = "teardown"
+            try recorder.record(begin)
+            let targets = recorder.state.teardownOrder.map(\.id)
+            let (removed, failed, pending) = await teardownSteps(targets, workflow: workflow, recorder: recorder, services: services)
+            var end = JournalRecord(type: .runEnd)
+            if !failed.isEmpty || !pending.isEmpty { end.error = "teardown incomplete" }
+            try recorder.record(end)
+            try await recorder.checkpoint()
+            if !failed.isEmpty || !pending.isEmpty { throw EngineError.teardownIncomplete(failed: failed, pending: pending) }
+            return TeardownReport(workflow: name, removed: removed, steps: targets)
+        }
     }
 
     func teardownSteps(
@@ -376,6 +401,7 @@ public final class Engine: @unchecked Sendable {
                     resource.adopted || resource.attributes["onTeardown"] != nil ? "restored \(resource.label)" : resource.label
                 }
                 try recorder.record(JournalRecord(type: .stepTornDown, step: id))
+                try await recorder.flush()
                 reporter.report(.stepFinished(id: id, phase: "teardown", outcome: "removed"))
             } catch let error as TeardownPending {
                 var record = JournalRecord(type: .teardownPending, step: id)

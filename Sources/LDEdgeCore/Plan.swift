@@ -18,6 +18,8 @@ public struct WorkflowPlan: Codable, Sendable {
     public var git: GitStamp?
     public var steps: [StepPlanEntry]
     public var findings: [Diagnostic]
+    /// The state serial (last journal record) the plan was made against.
+    public var serial: Int? = nil
 
     public var hasChanges: Bool { steps.contains { $0.hasChanges } }
     public var hasErrors: Bool { findings.hasErrors || steps.contains { $0.plan?.findings.hasErrors ?? false } }

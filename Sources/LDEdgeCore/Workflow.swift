@@ -70,6 +70,10 @@ public struct Workflow: Sendable {
     public var steps: [WorkflowStep]
     /// The `${secret:NAME}` expression each secret value came from, so it is never written out.
     public var secretSources: [String: String] = [:]
+    /// Top-level `state: s3://BUCKET/PREFIX`: where the state is shared (nil: `.ldedge/`).
+    public var state: String?
+    /// Top-level `stateKmsKey`: remote state objects are encrypted with `aws:kms` and this key.
+    public var stateKmsKey: String?
 
     public func step(_ id: String) -> WorkflowStep? { steps.first { $0.id == id } }
 }

@@ -83,7 +83,7 @@ private struct Parser {
             return nil
         }
         let entries = uniqueEntries(mapping)
-        let known = ["name", "description", "steps", "aws", "launchdarkly"]
+        let known = ["name", "description", "steps", "aws", "launchdarkly", "state", "stateKmsKey"]
         for (key, keyNode, _) in entries where !known.contains(key) {
             error("unknown key '\(key)' at the top level; expected one of: \(known.joined(separator: ", "))", location(keyNode))
         }
@@ -110,6 +110,12 @@ private struct Parser {
         {
             settings.launchdarkly = try? value.decode(WorkflowSettings.LaunchDarkly.self)
         }
+
+        let state = entry(entries, "state").flatMap { convert($0.1, .string, path: "state")?.stringValue }
+        if let state, let node = entry(entries, "state")?.1, !state.hasPrefix("s3://") && !state.hasPrefix("file://") {
+            error("'state' must be s3://BUCKET/PREFIX (shared state) or file://PATH, found '\(state)'", location(node))
+        }
+        let stateKmsKey = entry(entries, "stateKmsKey").flatMap { convert($0.1, .string, path: "stateKmsKey")?.stringValue }
 
         guard let (_, stepsNode) = entry(entries, "steps") else {
             error("the workflow has no 'steps'; add a list of steps, each with 'id' and 'uses'", location(root))
@@ -138,6 +144,8 @@ private struct Parser {
         validateInputs(ordered)
         var workflow = Workflow(name: name, summary: summary, file: file, directory: directory, settings: settings, steps: ordered)
         workflow.secretSources = secretSources
+        workflow.state = state
+        workflow.stateKmsKey = stateKmsKey
         return workflow
     }
 

@@ -23,19 +23,28 @@ public struct WorkflowService: Sendable {
     public var console: Console
     public var environment: [String: String]
     public var stateRoot: URL
+    /// `--state`, `LDEDGE_STATE`, the workflow's `state:` and the remote backends (S3).
+    public var stateSelection: StateSelection
 
-    public init(registry: StepRegistry, environment: [String: String] = ProcessInfo.processInfo.environment, stateRoot: URL? = nil) {
+    public init(
+        registry: StepRegistry, environment: [String: String] = ProcessInfo.processInfo.environment, stateRoot: URL? = nil,
+        stateSelection: StateSelection = StateSelection()
+    ) {
         self.registry = registry
+        self.stateSelection = stateSelection
         self.environment = environment
         self.console = Console(environment: environment)
         self.stateRoot = stateRoot ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".ldedge")
         Secrets.shared.registerWellKnown(in: environment)
     }
 
-    func engine(_ options: (inout EngineOptions) -> Void = { _ in }, quiet: Bool = false) -> Engine {
+    func engine(
+        state: (any StateLocation)? = nil, events: EventStream? = nil, _ options: (inout EngineOptions) -> Void = { _ in }, quiet: Bool = false
+    ) -> Engine {
         var engineOptions = EngineOptions(stateRoot: stateRoot, environment: environment)
+        engineOptions.state = state
         options(&engineOptions)
-        return Engine(registry: registry, options: engineOptions, reporter: ConsoleReporter(console: console, quiet: quiet))
+        return Engine(registry: registry, options: engineOptions, reporter: events ?? ConsoleReporter(console: console, quiet: quiet))
     }
 
     func load(_ path: String) throws -> Workflow {
@@ -53,7 +62,7 @@ public struct WorkflowService: Sendable {
             return .invalidWorkflow
         } catch let error as StateError {
             console.err(console.paint("error: \(error)", "31"))
-            if case .locked = error { return .locked }
+            if error.isLockConflict { return .locked }
             return .failure
         } catch let error as EngineError {
             switch error {
@@ -103,13 +112,19 @@ public struct WorkflowService: Sendable {
         }
     }
 
-    public func plan(_ path: String, json: Bool, detailedExitCode: Bool) async -> ExitStatus {
-        await run {
+    public func plan(_ path: String, json: Bool, detailedExitCode: Bool, out: String? = nil) async -> ExitStatus {
+        let events = json && out != "-" ? EventStream(console: console) : nil
+        return await run(command: "plan", events: events) { _ in
             let workflow = try load(path)
             let git = try? GitStamp.read(at: workflow.directory, stateRoot: stateRoot)
-            let plan = try await engine(quiet: true).plan(workflow, git: git)
-            if json {
-                console.out(String(decoding: try JSONEncoder.pretty.encode(plan), as: UTF8.self))
+            let location = try stateLocation(workflow)
+            let plan = try await engine(state: location, quiet: true).plan(workflow, git: git)
+            if let out, !plan.hasErrors {
+                try save(plan, of: workflow, location: location, to: out)
+                if out == "-" { return detailedExitCode && plan.hasChanges ? .changesPending : .success }
+            }
+            if let events {
+                events.plan(plan)
             } else {
                 console.out(PlanRenderer(colors: console.colorsOnStdout).render(plan))
             }
@@ -129,37 +144,44 @@ public struct WorkflowService: Sendable {
     }
 
     public func deploy(_ path: String, flags: DeployFlags) async -> ExitStatus {
-        await run {
-            let workflow = try load(path)
-            let git = try GitStamp.read(at: workflow.directory, stateRoot: stateRoot)
+        let events = flags.json ? EventStream(console: console) : nil
+        return await run(command: "deploy", events: events) { result in
+            let saved = try SavedPlan.read(path)
+            let workflow = try load(saved?.file ?? path)
+            if let saved { try check(saved, against: workflow) }
+            var git = try GitStamp.read(at: workflow.directory, stateRoot: stateRoot)
+            if saved != nil { git = git.excluding(planFile: path) }
             if git.dirty && !flags.allowDirty { throw EngineError.dirtyTree(paths: git.changedPaths) }
             if flags.dryRun {
-                let plan = try await engine(quiet: true).plan(workflow, git: git)
-                if flags.json {
-                    console.out(String(decoding: try JSONEncoder.pretty.encode(plan), as: UTF8.self))
+                let plan = try await engine(state: try stateLocation(workflow), quiet: true).plan(workflow, git: git)
+                if let events {
+                    events.plan(plan)
                 } else {
                     console.out(PlanRenderer(colors: console.colorsOnStdout).render(plan))
                     console.err("dry run: nothing was changed")
                 }
                 return plan.hasErrors ? .invalidWorkflow : .success
             }
-            let engine = engine { options in
+            let engine = engine(state: try stateLocation(workflow), events: events) { options in
                 options.rollbackOnFailure = flags.rollback
                 options.allowDirty = flags.allowDirty
                 options.stepOptions = flags.stepOptions
+                options.expectedSerial = saved?.serial
             }
             let console = self.console
-            let interactive = !flags.yes && Console.standardInputIsTerminal
+            let interactive = !flags.yes && Console.standardInputIsTerminal && saved == nil
             let json = flags.json
             let trap = SignalTrap.install(console: console)
             defer { trap.remove() }
             let report = try await engine.deploy(workflow, git: git) { plan in
-                if !json { console.err(PlanRenderer(colors: console.colorsOnStderr).render(plan)) }
+                // A saved plan is applied only while the world still matches it.
+                try saved?.verify(plan)
+                if let events { events.plan(plan) } else if !json { console.err(PlanRenderer(colors: console.colorsOnStderr).render(plan)) }
                 guard plan.hasChanges else { return true }
                 return interactive ? console.confirm("Apply these changes?") : true
             }
             if flags.json {
-                console.out(String(decoding: try JSONEncoder.pretty.encode(report), as: UTF8.self))
+                result.value = try JSONValue(encoding: report)
             } else {
                 if !report.recovered.isEmpty { console.out("recovered from an interrupted run: \(report.recovered.joined(separator: ", "))") }
                 console.out("deployed '\(report.workflow)': \(report.applied.count) step\(report.applied.count == 1 ? "" : "s") applied, \(report.unchanged.count) unchanged")
@@ -190,10 +212,10 @@ public struct WorkflowService: Sendable {
     }
 
     public func teardown(_ argument: String?, yes: Bool, json: Bool, stepOptions: [String: String]) async -> ExitStatus {
-        await run {
-            let (name, workflow) = try resolveWorkflowName(argument)
-            let store = StateStore(root: stateRoot, workflow: name)
-            let state = try store.load()
+        let events = json ? EventStream(console: console) : nil
+        return await run(command: "teardown", events: events) { result in
+            let (name, workflow, location) = try await resolveState(argument)
+            let state = try await location.store(for: name).load()
             let targets = state.teardownOrder
             if targets.isEmpty {
                 console.out("nothing to tear down for '\(name)': no step owns anything")
@@ -209,9 +231,9 @@ public struct WorkflowService: Sendable {
             if !yes && Console.standardInputIsTerminal && !console.confirm("Tear these down?") { throw EngineError.declined }
             let trap = SignalTrap.install(console: console)
             defer { trap.remove() }
-            let report = try await engine { $0.stepOptions = stepOptions }.teardown(workflow: name, workflow: workflow)
+            let report = try await engine(state: location, events: events) { $0.stepOptions = stepOptions }.teardown(workflow: name, workflow: workflow)
             if json {
-                console.out(String(decoding: try JSONEncoder.pretty.encode(report), as: UTF8.self))
+                result.value = try JSONValue(encoding: report)
             } else {
                 console.out("tore down '\(name)':")
                 for id in report.steps {
@@ -225,8 +247,8 @@ public struct WorkflowService: Sendable {
 
     public func status(_ argument: String?, json: Bool) async -> ExitStatus {
         await run {
-            let (name, _) = try resolveWorkflowName(argument)
-            let state = try StateStore(root: stateRoot, workflow: name).load()
+            let (name, _, location) = try await resolveState(argument)
+            let state = try await location.store(for: name).load()
             if json {
                 console.out(String(decoding: try JSONEncoder.pretty.encode(state), as: UTF8.self))
                 return .success
@@ -333,7 +355,8 @@ extension WorkflowService {
 
     /// Changes only the flag, through the workflow's flip-flag step, journaled like a deploy.
     public func rollout(_ path: String, step: String?, change: RolloutChange, yes: Bool, json: Bool, noWait: Bool = false) async -> ExitStatus {
-        await run {
+        let events = json ? EventStream(console: console) : nil
+        return await run(command: "rollout", events: events) { result in
             var workflow = try load(path)
             let candidates = workflow.steps.filter { $0.kind == "flip-flag" && (step == nil || $0.id == step) }
             guard candidates.count == 1, let target = candidates.first, let index = workflow.steps.firstIndex(where: { $0.id == target.id }) else {
@@ -364,7 +387,8 @@ extension WorkflowService {
                 }
             }
             workflow.steps[index].input = .object(input)
-            let state = try StateStore(root: stateRoot, workflow: workflow.name).load()
+            let location = try stateLocation(workflow)
+            let state = try await location.store(for: workflow.name).load()
             if state.steps[target.id]?.status != .applied && change != .resume {
                 console.err("note: '\(target.id)' has not been deployed yet; this sets the flag only (run 'ldedge deploy' for the rest)")
             }
@@ -372,13 +396,13 @@ extension WorkflowService {
             let interactive = !yes && Console.standardInputIsTerminal
             let trap = SignalTrap.install(console: console)
             defer { trap.remove() }
-            let report = try await engine { if noWait { $0.stepOptions["no-wait"] = "true" } }.deploy(workflow, only: [target.id], command: "rollout") { plan in
-                if !json { console.err(PlanRenderer(colors: console.colorsOnStderr).render(plan)) }
+            let report = try await engine(state: location, events: events) { if noWait { $0.stepOptions["no-wait"] = "true" } }.deploy(workflow, only: [target.id], command: "rollout") { plan in
+                if let events { events.plan(plan) } else { console.err(PlanRenderer(colors: console.colorsOnStderr).render(plan)) }
                 guard plan.hasChanges else { return true }
                 return interactive ? console.confirm("Change the flag?") : true
             }
             if json {
-                console.out(String(decoding: try JSONEncoder.pretty.encode(report), as: UTF8.self))
+                result.value = try JSONValue(encoding: report)
             } else {
                 console.out("\(target.id): \(report.outputs[target.id]?["targeting"] ?? "unchanged")")
             }

@@ -17,7 +17,12 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(help: "Exit 2 when changes are pending, 0 when there are none.")
     var detailedExitcode = false
 
+    @Option(help: "Save the full plan to this file ('-': stdout) for 'ldedge deploy FILE', which applies exactly it.")
+    var out: String?
+
+    @OptionGroup var state: StateOption
+
     func run() async throws {
-        try finish(await service().plan(workflow, json: json, detailedExitCode: detailedExitcode))
+        try finish(await service(state: state.url).plan(workflow, json: json, detailedExitCode: detailedExitcode, out: out))
     }
 }

@@ -44,8 +44,10 @@ struct RolloutCommand: AsyncParsableCommand {
         if let percent, !(0...100).contains(percent) { throw ValidationError("--percent must be between 0 and 100, got \(percent)") }
     }
 
+    @OptionGroup var state: StateOption
+
     func run() async throws {
         let change: WorkflowService.RolloutChange = percent.map { .percent($0) } ?? serve.map { .serve($0) } ?? .resume
-        try finish(await service().rollout(workflow, step: step, change: change, yes: yes, json: json, noWait: noWait))
+        try finish(await service(state: state.url).rollout(workflow, step: step, change: change, yes: yes, json: json, noWait: noWait))
     }
 }

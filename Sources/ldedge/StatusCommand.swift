@@ -13,7 +13,9 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Print the recorded state as JSON on stdout.")
     var json = false
 
+    @OptionGroup var state: StateOption
+
     func run() async throws {
-        try finish(await service().status(workflow, json: json))
+        try finish(await service(state: state.url).status(workflow, json: json))
     }
 }

@@ -27,10 +27,12 @@ struct TeardownCommand: AsyncParsableCommand {
     @Flag(help: "Keep the Lambda@Edge function (skip the hours-long wait for replica removal).")
     var retainFunction = false
 
+    @OptionGroup var state: StateOption
+
     func run() async throws {
         var options: [String: String] = [:]
         if deleteFlag { options["delete-flag"] = "true" }
         if retainFunction { options["retain-function"] = "true" }
-        try finish(await service().teardown(workflow, yes: yes, json: json, stepOptions: options))
+        try finish(await service(state: state.url).teardown(workflow, yes: yes, json: json, stepOptions: options))
     }
 }
