@@ -132,6 +132,8 @@ public final class Engine: @unchecked Sendable {
         var outputs: [String: [String: String]] = [:]
         for (id, step) in state.steps where step.status == .applied { outputs[id] = step.outputs }
         var entries: [StepPlanEntry] = []
+        var drift: [DriftItem] = []
+        var driftWarnings: [Diagnostic] = []
         for workflowStep in workflow.steps {
             guard let kind = registry[workflowStep.kind] else { throw EngineError.unknownKind(step: workflowStep.id, kind: workflowStep.kind) }
             var entry = StepPlanEntry(id: workflowStep.id, kind: workflowStep.kind)
@@ -156,12 +158,15 @@ public final class Engine: @unchecked Sendable {
                 }
                 if !stepPlan.outputs.isEmpty { outputs[workflowStep.id] = stepPlan.outputs }
                 entry.plan = stepPlan
+                let checked = await planDrift(of: step, id: workflowStep.id, state: state, context: context)
+                drift += checked.items
+                if let warning = checked.warning { driftWarnings.append(warning) }
             } catch {
                 entry.plan = StepPlan(findings: [.error("planning failed: \(Secrets.shared.redact("\(error)"))", at: workflowStep.location, step: workflowStep.id)])
             }
             entries.append(entry)
         }
-        return WorkflowPlan(workflow: workflow.name, file: workflow.file, git: git, steps: entries, findings: [], serial: state.seq)
+        return WorkflowPlan(workflow: workflow.name, file: workflow.file, git: git, steps: entries, findings: driftWarnings, serial: state.seq, drift: drift)
     }
 
     // MARK: Deploy
@@ -200,6 +205,9 @@ public final class Engine: @unchecked Sendable {
             let plan = try await self.plan(workflow, state: recorder.state, git: git, services: services)
             if plan.hasErrors { throw EngineError.planHasErrors(plan.allFindings) }
             guard try await confirm(plan) else { throw EngineError.declined }
+            if plan.hasDrift {
+                reporter.report(.notice("restoring what changed outside ldedge: \(plan.drift.map { "\($0.step): \($0.summary)" }.joined(separator: "; "))"))
+            }
 
             if recovered.isEmpty { try recorder.record(begin) }
             var applied: [String] = []

@@ -69,6 +69,17 @@ public final class EventStream: Reporter, @unchecked Sendable {
         if let serial = plan.serial { fields["serial"] = .number(Double(serial)) }
         emit("plan", fields)
         diagnostics(plan.allFindings)
+        drift(plan.drift)
+    }
+
+    /// One `drift` event per out-of-band change.
+    public func drift(_ items: [DriftItem]) {
+        for item in items {
+            emit("drift", [
+                "step": .string(item.step), "resource": .string(item.resource), "field": .string(item.field),
+                "recorded": item.recorded.map(JSONValue.string) ?? .null, "actual": item.actual.map(JSONValue.string) ?? .null,
+            ])
+        }
     }
 
     public func diagnostics(_ diagnostics: [Diagnostic]) {

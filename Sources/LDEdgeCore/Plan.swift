@@ -20,6 +20,9 @@ public struct WorkflowPlan: Codable, Sendable {
     public var findings: [Diagnostic]
     /// The state serial (last journal record) the plan was made against.
     public var serial: Int? = nil
+    /// Out-of-band changes since the last run, per owned or adopted resource.
+    public var drift: [DriftItem] = []
+    public var hasDrift: Bool { !drift.isEmpty }
 
     public var hasChanges: Bool { steps.contains { $0.hasChanges } }
     public var hasErrors: Bool { findings.hasErrors || steps.contains { $0.plan?.findings.hasErrors ?? false } }
@@ -74,6 +77,7 @@ public struct PlanRenderer: Sendable {
         for finding in plan.findings {
             lines.append(paint(finding.description, finding.severity == .error ? "31" : "33"))
         }
+        lines += renderDrift(plan.drift)
         lines.append("")
         if !plan.hasChanges {
             lines.append("No changes: the world already matches the workflow.")

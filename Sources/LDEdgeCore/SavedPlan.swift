@@ -77,21 +77,28 @@ public struct SavedPlan: Codable, Sendable {
             var outputs: [String: String]
             var data: JSONValue
             var pending: String?
+            var drift: [DriftItem]
         }
         var result: [String: String] = [:]
         for entry in plan.steps {
             let observed = Observed(
                 kind: entry.kind, changes: entry.plan?.changes ?? [], outputs: entry.plan?.outputs ?? [:],
-                data: entry.plan?.data ?? .null, pending: entry.pending)
+                data: entry.plan?.data ?? .null, pending: entry.pending, drift: plan.drift.filter { $0.step == entry.id })
             let bytes = Secrets.shared.redact((try? JSONEncoder.canonical.encode(observed)) ?? Data())
             result[entry.id] = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         }
         return result
     }
 
+    /// The workflow file to deploy: the absolute path it was planned from, or, on another machine
+    /// (a CI runner with another checkout path), the path as given to `plan`, from here.
+    public var workflowPath: String {
+        FileManager.default.fileExists(atPath: file) ? file : plan.file
+    }
+
     /// Refuses when the workflow file changed since the plan was made.
     public func checkWorkflowFile() throws {
-        let now = try Self.hash(ofFile: file)
+        let now = try Self.hash(ofFile: workflowPath)
         if now != workflowHash { throw SavedPlanError.workflowChanged(file: file) }
     }
 

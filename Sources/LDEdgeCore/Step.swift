@@ -39,9 +39,14 @@ public protocol Step: Sendable {
     /// Removes what the step created and owns (`state.resources`), restoring what it adopted.
     /// Must be resumable: release each resource as soon as it is gone.
     func teardown(_ state: StepState, _ context: StepContext) async throws
+
+    /// Compares what the last run recorded (`context.previous`) with the world and returns what
+    /// changed out of band. Changes nothing. Default: no drift is checked.
+    func drift(_ context: StepContext) async throws -> [DriftItem]
 }
 
 extension Step {
+    public func drift(_ context: StepContext) async throws -> [DriftItem] { [] }
     public static func validate(_ input: Input) -> [InputIssue] { [] }
     public static var documentation: String { "" }
 }

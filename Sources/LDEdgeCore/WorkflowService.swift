@@ -121,7 +121,7 @@ public struct WorkflowService: Sendable {
             let plan = try await engine(state: location, quiet: true).plan(workflow, git: git)
             if let out, !plan.hasErrors {
                 try save(plan, of: workflow, location: location, to: out)
-                if out == "-" { return detailedExitCode && plan.hasChanges ? .changesPending : .success }
+                if out == "-" { return detailedExitCode && (plan.hasChanges || plan.hasDrift) ? .changesPending : .success }
             }
             if let events {
                 events.plan(plan)
@@ -129,7 +129,7 @@ public struct WorkflowService: Sendable {
                 console.out(PlanRenderer(colors: console.colorsOnStdout).render(plan))
             }
             if plan.hasErrors { return .invalidWorkflow }
-            return detailedExitCode && plan.hasChanges ? .changesPending : .success
+            return detailedExitCode && (plan.hasChanges || plan.hasDrift) ? .changesPending : .success
         }
     }
 
@@ -147,7 +147,7 @@ public struct WorkflowService: Sendable {
         let events = flags.json ? EventStream(console: console) : nil
         return await run(command: "deploy", events: events) { result in
             let saved = try SavedPlan.read(path)
-            let workflow = try load(saved?.file ?? path)
+            let workflow = try load(saved?.workflowPath ?? path)
             if let saved { try check(saved, against: workflow) }
             var git = try GitStamp.read(at: workflow.directory, stateRoot: stateRoot)
             if saved != nil { git = git.excluding(planFile: path) }

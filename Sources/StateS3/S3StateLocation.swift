@@ -156,7 +156,9 @@ public struct S3StateLocation: StateLocation {
     func explain(_ error: Error, key: String) -> Error {
         guard let aws = error as? AWSError, let service = aws.serviceError else { return error }
         let object = "s3://\(bucket)/\(key)"
-        switch service.code {
+        // HeadBucket answers a missing bucket with a bare 404.
+        let code = service.operation == "HeadBucket" && service.status == 404 ? "NoSuchBucket" : service.code
+        switch code {
         case "NoSuchBucket":
             return StateError.remote(
                 location: description,
@@ -183,10 +185,14 @@ final class BucketChecks: @unchecked Sendable {
     private var task: Task<Void, Error>?
 
     func run(_ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await started(body).value
+    }
+
+    private func started(_ body: @escaping @Sendable () async throws -> Void) -> Task<Void, Error> {
         lock.lock()
+        defer { lock.unlock() }
         let current = task ?? Task { try await body() }
         task = current
-        lock.unlock()
-        try await current.value
+        return current
     }
 }

@@ -13,9 +13,13 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Print the recorded state as JSON on stdout.")
     var json = false
 
+    @Flag(help: "Compare what the workflow owns and adopted with what the last run recorded; exit 2 on drift.")
+    var drift = false
+
     @OptionGroup var state: StateOption
 
     func run() async throws {
+        if drift { return try finish(await service(state: state.url).statusDrift(workflow, json: json)) }
         try finish(await service(state: state.url).status(workflow, json: json))
     }
 }

@@ -154,10 +154,11 @@ final class SharedStateTests: S3StateTestCase {
     }
 }
 
-/// The AWS steps on shared state: upload-site deployed from one directory, a saved plan refused
-/// after an out-of-band change, restored by a deploy, torn down from another directory.
+/// The AWS steps on shared state: upload-site and edge-distribution deployed from one directory;
+/// out-of-band changes show as drift, refuse a saved plan, and are restored by a deploy; a
+/// teardown from another directory removes everything.
 final class AWSStepsOnSharedStateTests: S3StateTestCase {
-    func testUploadSiteWithS3StateSavedPlanAndTeardownElsewhere() async throws {
+    func testDriftSavedPlanAndTeardownElsewhereWithS3State() async throws {
         let a = try folder("site-a")
         let site = "site-\(bucket)"
         try a.write("site/index.html", "<h1>old</h1>\n")
@@ -169,28 +170,55 @@ final class AWSStepsOnSharedStateTests: S3StateTestCase {
               - id: site
                 uses: upload-site
                 with: {source: site, bucket: \(site)}
+              - id: cdn
+                uses: edge-distribution
+                with: {bucket: "${steps.site.outputs.bucket}", pollInterval: 0.1}
             """)
         let deployed = try ldedge(["deploy", "site.yaml", "--yes"], in: a)
         XCTAssertEqual(deployed.status, 0, deployed.stderr)
-        XCTAssertTrue(try await s3.bucketExists(site))
+        let siteExists = try await s3.bucketExists(site)
+        XCTAssertTrue(siteExists)
+        let state = try await JSONDecoder.iso8601.decode(WorkflowState.self, from: s3.getObject(bucket: bucket, key: "ci/site/state.json").body)
+        let distribution = try XCTUnwrap(state.steps["cdn"]?.outputs["id"])
 
         let planned = try ldedge(["plan", "site.yaml", "--out", "site.plan", "--detailed-exitcode"], in: a)
         XCTAssertEqual(planned.status, 0, planned.stdout + planned.stderr)
+        XCTAssertEqual(try ldedge(["status", "site.yaml", "--drift"], in: a).status, 0)
+
+        // Out of band, through the APIs: the distribution's price class and a site object.
+        try await emulator.client().cloudFront.updateDistribution(id: distribution) { $0.priceClass = "PriceClass_All" }
         _ = try await s3.putObject(bucket: site, key: "index.html", body: Data("<h1>changed out of band</h1>\n".utf8))
+
+        let drifted = try ldedge(["plan", "site.yaml", "--detailed-exitcode"], in: a)
+        XCTAssertEqual(drifted.status, 2, drifted.stderr)
+        XCTAssertTrue(drifted.stdout.contains("Drift") && drifted.stdout.contains("distribution \(distribution): PriceClass recorded PriceClass_100, actual PriceClass_All"), drifted.stdout)
+        let driftJSON = try ldedge(["status", "site.yaml", "--drift", "--json"], in: a)
+        XCTAssertEqual(driftJSON.status, 2)
+        XCTAssertTrue(driftJSON.stdout.contains("\"field\" : \"PriceClass\""), driftJSON.stdout)
+
         let refused = try ldedge(["deploy", "site.plan"], in: a)
         XCTAssertEqual(refused.status, 1)
-        XCTAssertTrue(refused.stderr.contains("the world changed since the plan was made: step site"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("the world changed since the plan was made") && refused.stderr.contains("cdn"), refused.stderr)
         let untouched = try await s3.getObject(bucket: site, key: "index.html").body
         XCTAssertEqual(String(decoding: untouched, as: UTF8.self), "<h1>changed out of band</h1>\n", "a refused plan changes nothing")
 
-        XCTAssertEqual(try ldedge(["deploy", "site.yaml", "--yes"], in: a).status, 0)
+        let restoring = try ldedge(["deploy", "site.yaml", "--yes"], in: a)
+        XCTAssertEqual(restoring.status, 0, restoring.stderr)
+        XCTAssertTrue(restoring.stderr.contains("restoring what changed outside ldedge"), restoring.stderr)
         let restored = try await s3.getObject(bucket: site, key: "index.html").body
         XCTAssertEqual(String(decoding: restored, as: UTF8.self), "<h1>old</h1>\n")
+        let config = try await emulator.client().cloudFront.getDistributionConfig(id: distribution).config
+        XCTAssertEqual(config.priceClass, "PriceClass_100")
+        XCTAssertEqual(try ldedge(["status", "site.yaml", "--drift"], in: a).status, 0)
 
         let b = try folder("site-b")
-        let teardown = try ldedge(["teardown", "site", "--yes", "--state", "s3://\(bucket)/ci"], in: b)
+        var teardown = try ldedge(["teardown", "site", "--yes", "--state", "s3://\(bucket)/ci"], in: b)
+        for _ in 0..<20 where teardown.status == 3 { teardown = try ldedge(["teardown", "site", "--yes", "--state", "s3://\(bucket)/ci"], in: b) }
         XCTAssertEqual(teardown.status, 0, teardown.stderr)
-        XCTAssertFalse(try await s3.bucketExists(site), "teardown from another directory removed the site bucket")
+        let siteLeft = try await s3.bucketExists(site)
+        XCTAssertFalse(siteLeft, "teardown from another directory removed the site bucket")
+        let distributionLeft = try await emulator.client().cloudFront.distributionIfPresent(id: distribution)
+        XCTAssertNil(distributionLeft)
         let left = try await keys("ci/")
         XCTAssertTrue(left.allSatisfy { $0 == "ci/site/state.json" || $0.hasPrefix("ci/site/journal/") }, "\(left)")
     }
