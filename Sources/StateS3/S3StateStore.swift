@@ -25,6 +25,8 @@ public final class S3StateStore: StateBackend, @unchecked Sendable {
     private let mutex = NSLock()
     private var pending: [(seq: Int, body: Data)] = []
     private var stateETag: String?
+    /// The snapshot bytes last read or written: an identical snapshot is not uploaded again.
+    private var stateBody: Data?
     private var lockETag: String?
     private var recordsWritten = 0
     /// The last flush; each flush waits for the previous one so records land in order.
@@ -75,6 +77,8 @@ public final class S3StateStore: StateBackend, @unchecked Sendable {
             } catch let error as AWSError where error.serviceError?.status == 412 {
                 // Someone holds it: say who. A lock released in between is simply taken again.
                 if let holder = try await site.readLock(workflow)?.holder { throw StateError.lockHeld(workflow: workflow, holder: holder) }
+                conflicts += 1
+                if conflicts > 8 { throw site.explain(error, key: lockKey) }
             } catch let error as AWSError where error.code == "ConditionalRequestConflict" || error.serviceError?.status == 409 {
                 // A concurrent conditional write to the same key is in flight; S3 asks to retry.
                 conflicts += 1
@@ -122,9 +126,15 @@ public final class S3StateStore: StateBackend, @unchecked Sendable {
             } catch {
                 throw StateError.corrupt(path: "s3://\(site.bucket)/\(stateKey)", line: 1, reason: "\(error)")
             }
-            synchronized { stateETag = metadata.eTag }
+            synchronized {
+                stateETag = metadata.eTag
+                stateBody = body
+            }
         } catch let error as AWSError where error.isNotFound {
-            synchronized { stateETag = nil }
+            synchronized {
+                stateETag = nil
+                stateBody = nil
+            }
         } catch let error as StateError {
             throw error
         } catch {
@@ -215,11 +225,16 @@ public final class S3StateStore: StateBackend, @unchecked Sendable {
 
     public func save(_ state: WorkflowState) async throws {
         let body = Secrets.shared.redact(try JSONEncoder.pretty.encode(state))
-        let eTag = synchronized { stateETag }
+        let (eTag, unchanged) = synchronized { (stateETag, stateBody == body) }
+        // Checkpoints after steps that changed nothing would upload the same bytes again.
+        if unchanged && eTag != nil { return }
         do {
             let result = try await s3.putObject(
                 bucket: site.bucket, key: stateKey, body: body, options: options(create: eTag == nil, ifMatch: eTag))
-            synchronized { stateETag = result.eTag }
+            synchronized {
+                stateETag = result.eTag
+                stateBody = body
+            }
         } catch let error as AWSError where error.serviceError?.status == 412 {
             throw StateError.conflict(
                 location: location,

@@ -28,7 +28,7 @@ struct DeployCommand: AsyncParsableCommand {
     @Flag(help: "Deploy from a working tree with uncommitted changes.")
     var allowDirty = false
 
-    @Flag(help: "Print the result as JSON on stdout.")
+    @Flag(help: "Write NDJSON progress events on stdout (docs/events.schema.json); the last, 'summary', holds the result.")
     var json = false
 
     @Flag(help: "Do not wait for CloudFront to report Deployed.")

@@ -35,7 +35,7 @@ struct RolloutCommand: AsyncParsableCommand {
     @Flag(name: [.short, .long], help: "Change without asking.")
     var yes = false
 
-    @Flag(help: "Print the result as JSON on stdout.")
+    @Flag(help: "Write NDJSON progress events on stdout (docs/events.schema.json); the last, 'summary', holds the result.")
     var json = false
 
     func validate() throws {

@@ -18,7 +18,7 @@ struct TeardownCommand: AsyncParsableCommand {
     @Flag(name: [.short, .long], help: "Tear down without asking.")
     var yes = false
 
-    @Flag(help: "Print what was removed as JSON on stdout.")
+    @Flag(help: "Write NDJSON progress events on stdout (docs/events.schema.json); the last, 'summary', holds the result.")
     var json = false
 
     @Flag(help: "Also delete LaunchDarkly flags ldedge created (by default their targeting is restored and they are kept).")
