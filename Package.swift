@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "LDEdgeCLI",
             dependencies: [
-                "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke", "Operations",
+                "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke", "Operations", "StateS3",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -112,6 +112,9 @@ let package = Package(
             name: "LaunchDarklyStepSupport", dependencies: ["LDEdgeCore", "LaunchDarkly"],
             path: "Sources/Steps/Support/LaunchDarklyStepSupport", swiftSettings: settings
         ),
+
+        // Shared state in S3 (`state: s3://BUCKET/PREFIX`): a state backend, not a step; the CLI wires it in.
+        .target(name: "StateS3", dependencies: ["LDEdgeCore", "AWS"], swiftSettings: settings),
 
         // Clients: the only layer that talks to the network.
         .target(
@@ -209,5 +212,6 @@ let package = Package(
         ),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
         .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
+        .testTarget(name: "StateS3Tests", dependencies: ["StateS3", "LDEdgeCore", "BuiltinSteps", "AWS", "LDEdgeTestSupport"], swiftSettings: settings),
     ]
 )

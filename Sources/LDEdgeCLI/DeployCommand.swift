@@ -13,7 +13,7 @@ struct DeployCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The workflow file.")
+    @Argument(help: "The workflow file, or a plan file from 'ldedge plan WORKFLOW --out FILE' (applied only if nothing moved since).")
     var workflow: String
 
     @Flag(name: [.short, .long], help: "Apply without asking.")
@@ -28,11 +28,13 @@ struct DeployCommand: AsyncParsableCommand {
     @Flag(help: "Deploy from a working tree with uncommitted changes.")
     var allowDirty = false
 
-    @Flag(help: "Print the result as JSON on stdout.")
+    @Flag(help: "Write NDJSON progress events on stdout (docs/events.schema.json); the last, 'summary', holds the result.")
     var json = false
 
     @Flag(help: "Do not wait for CloudFront to report Deployed.")
     var noWait = false
+
+    @OptionGroup var state: StateOption
 
     func run() async throws {
         var flags = WorkflowService.DeployFlags()
@@ -42,6 +44,6 @@ struct DeployCommand: AsyncParsableCommand {
         flags.allowDirty = allowDirty
         flags.json = json
         if noWait { flags.stepOptions["no-wait"] = "true" }
-        try finish(await service().deploy(workflow, flags: flags))
+        try finish(await service(state: state.url).deploy(workflow, flags: flags))
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BuiltinSteps
 import Foundation
 import LDEdgeCore
+import StateS3
 
 /// The root command; `LDEdgeCLI.main` runs it.
 struct LDEdge: AsyncParsableCommand {
@@ -14,7 +15,8 @@ struct LDEdge: AsyncParsableCommand {
             'plan' shows every change before anything is touched; 'deploy' applies them step by step \
             and rolls back in reverse on any failure; 'teardown' removes what ldedge created.
 
-            State lives in .ldedge/<workflow>/ in the current directory (journal + snapshot, mode 0600).
+            State lives in .ldedge/<workflow>/ in the current directory (journal + snapshot, mode 0600), \
+            or is shared through S3 with 'state: s3://BUCKET/PREFIX', --state or LDEDGE_STATE.
 
             Exit codes: 0 success; 1 failure (rolled back unless --no-rollback); 2 changes pending \
             (plan --detailed-exitcode); 3 teardown waiting on AWS (run it again later); 4 another run \
@@ -24,13 +26,15 @@ struct LDEdge: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self, PlanCommand.self, DeployCommand.self, TeardownCommand.self,
             StatusCommand.self, StepsCommand.self, SchemaCommand.self, SandboxCommand.self, RolloutCommand.self, InvokeCommand.self, LogsCommand.self,
+            StateCommand.self,
         ]
     )
 }
 
-/// The service every command calls, with the built-in step kinds and those given to `LDEdgeCLI.main`.
-func service() -> WorkflowService {
-    WorkflowService(registry: LDEdgeCLI.registry)
+/// The service every command calls, with the built-in step kinds (and those given to
+/// `LDEdgeCLI.main`) and the S3 state backend; `state` is the command's `--state URL`.
+func service(state: String? = nil) -> WorkflowService {
+    WorkflowService(registry: LDEdgeCLI.registry, stateSelection: StateSelection(flag: state, providers: [S3StateProvider()]))
 }
 
 /// Maps an exit status to ArgumentParser's exit.

@@ -35,7 +35,7 @@ struct RolloutCommand: AsyncParsableCommand {
     @Flag(name: [.short, .long], help: "Change without asking.")
     var yes = false
 
-    @Flag(help: "Print the result as JSON on stdout.")
+    @Flag(help: "Write NDJSON progress events on stdout (docs/events.schema.json); the last, 'summary', holds the result.")
     var json = false
 
     func validate() throws {
@@ -44,8 +44,10 @@ struct RolloutCommand: AsyncParsableCommand {
         if let percent, !(0...100).contains(percent) { throw ValidationError("--percent must be between 0 and 100, got \(percent)") }
     }
 
+    @OptionGroup var state: StateOption
+
     func run() async throws {
         let change: WorkflowService.RolloutChange = percent.map { .percent($0) } ?? serve.map { .serve($0) } ?? .resume
-        try finish(await service().rollout(workflow, step: step, change: change, yes: yes, json: json, noWait: noWait))
+        try finish(await service(state: state.url).rollout(workflow, step: step, change: change, yes: yes, json: json, noWait: noWait))
     }
 }

@@ -23,11 +23,18 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Read the live status from CloudFront, Lambda, LaunchDarkly and CloudWatch.")
     var live = false
 
+    @Flag(help: "Compare what the workflow owns and adopted with what the last run recorded; exit 2 on drift.")
+    var drift = false
+
+    @OptionGroup var state: StateOption
+
     func run() async throws {
         if live {
-            try finish(await LiveStatusService(workflows: service()).run(workflow, json: json))
+            try finish(await LiveStatusService(workflows: service(state: state.url)).run(workflow, json: json))
+        } else if drift {
+            try finish(await service(state: state.url).statusDrift(workflow, json: json))
         } else {
-            try finish(await service().status(workflow, json: json))
+            try finish(await service(state: state.url).status(workflow, json: json))
         }
     }
 }

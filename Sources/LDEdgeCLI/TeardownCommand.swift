@@ -19,7 +19,7 @@ struct TeardownCommand: AsyncParsableCommand {
     @Flag(name: [.short, .long], help: "Tear down without asking.")
     var yes = false
 
-    @Flag(help: "Print what was removed as JSON on stdout.")
+    @Flag(help: "Write NDJSON progress events on stdout (docs/events.schema.json); the last, 'summary', holds the result.")
     var json = false
 
     @Flag(help: "Also delete LaunchDarkly flags ldedge created (by default their targeting is restored and they are kept).")
@@ -42,12 +42,14 @@ struct TeardownCommand: AsyncParsableCommand {
         guard Self.seconds(timeout) != nil else { throw ValidationError("--timeout '\(timeout)' is not a duration; write 30m, 8h or 1d") }
     }
 
+    @OptionGroup var state: StateOption
+
     func run() async throws {
         var options: [String: String] = [:]
         if deleteFlag { options["delete-flag"] = "true" }
         if retainFunction { options["retain-function"] = "true" }
         let waiting = wait ? TeardownWait(poll: Self.seconds(poll) ?? 30, timeout: Self.seconds(timeout) ?? 8 * 3600) : nil
-        try finish(await service().teardown(workflow, yes: yes, json: json, stepOptions: options, wait: waiting))
+        try finish(await service(state: state.url).teardown(workflow, yes: yes, json: json, stepOptions: options, wait: waiting))
     }
 
     static func seconds(_ text: String) -> Double? { TimeSpec.duration(text) }

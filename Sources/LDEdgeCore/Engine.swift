@@ -10,6 +10,10 @@ public struct EngineOptions: Sendable {
     public var allowDirty = false
     /// Flags steps read through `StepContext.options` (`delete-flag`, `retain-function`, `no-wait`).
     public var stepOptions: [String: String] = [:]
+    /// Where state lives; nil means the local folder `stateRoot`.
+    public var state: (any StateLocation)?
+    /// `deploy PLANFILE`: the state serial the saved plan was made against; another one is refused.
+    public var expectedSerial: Int?
 
     public init(stateRoot: URL, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.stateRoot = stateRoot
@@ -109,8 +113,8 @@ public final class Engine: @unchecked Sendable {
         Secrets.shared.registerWellKnown(in: options.environment)
     }
 
-    public func store(for workflow: String) -> StateStore {
-        StateStore(root: options.stateRoot, workflow: workflow)
+    public func store(for workflow: String) -> any StateBackend {
+        (options.state ?? LocalStateLocation(root: options.stateRoot)).store(for: workflow)
     }
 
     // MARK: Plan
@@ -118,7 +122,7 @@ public final class Engine: @unchecked Sendable {
     /// Plans every step against the recorded state and the world; changes nothing.
     public func plan(_ workflow: Workflow, git: GitStamp? = nil) async throws -> WorkflowPlan {
         let store = store(for: workflow.name)
-        let state = store.exists ? try store.load() : WorkflowState(workflow: workflow.name)
+        let state = try await store.load()
         let services = ServiceCache()
         defer { Task { await services.close() } }
         return try await plan(workflow, state: state, git: git, services: services)
@@ -128,6 +132,8 @@ public final class Engine: @unchecked Sendable {
         var outputs: [String: [String: String]] = [:]
         for (id, step) in state.steps where step.status == .applied { outputs[id] = step.outputs }
         var entries: [StepPlanEntry] = []
+        var drift: [DriftItem] = []
+        var driftWarnings: [Diagnostic] = []
         for workflowStep in workflow.steps {
             let kind = try stepKind(workflowStep.kind, step: workflowStep.id, workflow: workflow, state: state)
             var entry = StepPlanEntry(id: workflowStep.id, kind: workflowStep.kind)
@@ -145,7 +151,7 @@ public final class Engine: @unchecked Sendable {
             let issues = kind.literalIssues(input: input)
             if !issues.isEmpty {
                 entry.plan = StepPlan(findings: issues.map {
-                    .error($0.message, at: workflowStep.location(of: $0.path), step: workflowStep.id)
+                    .error($0.message, at: workflowStep.location(of: $0.path, anchor: $0.anchor), step: workflowStep.id)
                 })
                 entries.append(entry)
                 continue
@@ -156,11 +162,14 @@ public final class Engine: @unchecked Sendable {
                 stepPlan.findings = stepPlan.findings.map { finding in
                     var finding = finding
                     finding.step = finding.step ?? workflowStep.id
-                    if finding.location == nil { finding.location = finding.inputPath.map(workflowStep.location(of:)) ?? workflowStep.locations["with"] ?? workflowStep.location }
+                    if finding.location == nil { finding.location = finding.inputPath.map { workflowStep.location(of: $0) } ?? workflowStep.locations["with"] ?? workflowStep.location }
                     return finding
                 }
                 if !stepPlan.outputs.isEmpty { outputs[workflowStep.id] = stepPlan.outputs }
                 entry.plan = stepPlan
+                let checked = await planDrift(of: step, id: workflowStep.id, state: state, context: context)
+                drift += checked.items
+                if let warning = checked.warning { driftWarnings.append(warning) }
             } catch where error.isConfigurationProblem {
                 var finding = Diagnostic.error(Secrets.shared.redact("\(error)"), step: workflowStep.id)
                 finding.category = .configuration
@@ -170,7 +179,7 @@ public final class Engine: @unchecked Sendable {
             }
             entries.append(entry)
         }
-        return WorkflowPlan(workflow: workflow.name, file: workflow.file, git: git, steps: entries, findings: [])
+        return WorkflowPlan(workflow: workflow.name, file: workflow.file, git: git, steps: entries, findings: driftWarnings, serial: state.seq, drift: drift)
     }
 
     // MARK: Deploy
@@ -178,7 +187,7 @@ public final class Engine: @unchecked Sendable {
     /// Plans, asks `confirm`, and applies step by step; on failure rolls back this run's steps in reverse.
     public func deploy(
         _ workflow: Workflow, git: GitStamp? = nil, only: Set<String>? = nil, command: String = "deploy",
-        confirm: @Sendable (WorkflowPlan) async -> Bool = { _ in true }
+        confirm: @Sendable (WorkflowPlan) async throws -> Bool = { _ in true }
     ) async throws -> DeployReport {
         var workflow = workflow
         if let only {
@@ -187,11 +196,15 @@ public final class Engine: @unchecked Sendable {
         }
         if let git, git.dirty, !options.allowDirty { throw EngineError.dirtyTree(paths: git.changedPaths) }
         let store = store(for: workflow.name)
-        try store.lock()
-        defer { store.unlock() }
+        let runID = Self.newRunID()
+        return try await locked(store, runID: runID) {
         let services = ServiceCache()
         defer { Task { await services.close() } }
-        let recorder = Recorder(store: store, state: try store.load(), runID: Self.newRunID())
+            let recorder = Recorder(store: store, state: try await store.load(), runID: runID)
+            if let expected = options.expectedSerial {
+                if recorder.state.seq != expected { throw SavedPlanError.serialChanged(planned: expected, now: recorder.state.seq) }
+                if recorder.state.interrupted { throw SavedPlanError.interrupted }
+            }
 
         var begin = JournalRecord(type: .runBegin)
         begin.command = command
@@ -204,7 +217,10 @@ public final class Engine: @unchecked Sendable {
 
         let plan = try await self.plan(workflow, state: recorder.state, git: git, services: services)
         if plan.hasErrors { throw EngineError.planHasErrors(plan.allFindings) }
-        guard await confirm(plan) else { throw EngineError.declined }
+            guard try await confirm(plan) else { throw EngineError.declined }
+            if plan.hasDrift {
+                reporter.report(.notice("restoring what changed outside ldedge: \(plan.drift.map { "\($0.step): \($0.summary)" }.joined(separator: "; "))"))
+            }
 
         if recovered.isEmpty { try recorder.record(begin) }
         var applied: [String] = []
@@ -214,7 +230,7 @@ public final class Engine: @unchecked Sendable {
             do {
                 let changed = try await applyStep(workflowStep, workflow: workflow, recorder: recorder, services: services, begun: &begun)
                 if changed { applied.append(workflowStep.id) } else { unchanged.append(workflowStep.id) }
-                try recorder.checkpoint()
+                    try await recorder.checkpoint()
             } catch {
                 let message = Secrets.shared.redact("\(error)")
                 reporter.report(.stepFailed(id: workflowStep.id, phase: "apply", error: message))
@@ -233,17 +249,31 @@ public final class Engine: @unchecked Sendable {
                 var end = JournalRecord(type: .runEnd)
                 end.error = "failed at \(workflowStep.id)"
                 try? recorder.record(end)
-                try? recorder.checkpoint()
+                    try? await recorder.checkpoint()
                 throw EngineError.stepFailed(step: workflowStep.id, error: message, rollback: outcomes, rolledBack: options.rollbackOnFailure)
             }
         }
         await afterDeploy(applied + unchanged, workflow: workflow, recorder: recorder, services: services)
         try recorder.record(JournalRecord(type: .runEnd))
-        try recorder.checkpoint()
+            try await recorder.checkpoint()
         let state = recorder.state
         var outputs: [String: [String: String]] = [:]
         for step in workflow.steps { outputs[step.id] = state.steps[step.id]?.outputs ?? [:] }
         return DeployReport(workflow: workflow.name, applied: applied, unchanged: unchanged, outputs: outputs, recovered: recovered)
+    }
+    }
+
+    /// Runs `body` holding the workflow's lock, and releases it however `body` ends.
+    func locked<T>(_ store: any StateBackend, runID: String, _ body: () async throws -> T) async throws -> T {
+        try await store.lock(runID: runID)
+        do {
+            let value = try await body()
+            await store.unlock()
+            return value
+        } catch {
+            await store.unlock()
+            throw error
+        }
     }
 
     /// Re-plans one step with real outputs and applies it; returns false when nothing changed.
@@ -260,7 +290,7 @@ public final class Engine: @unchecked Sendable {
         }
         let step = try kind.makeStep(id: workflowStep.id, input: input)
         for issue in kind.validate(input: input) {
-            throw DiagnosticsError([.error("step '\(workflowStep.id)': \(issue.message)", at: workflowStep.location(of: issue.path))])
+            throw DiagnosticsError([.error("step '\(workflowStep.id)': \(issue.message)", at: workflowStep.location(of: issue.path, anchor: issue.anchor))])
         }
         let planContext = makeContext(workflow: workflow, stepID: workflowStep.id, kind: kind.kind, phase: .plan, state: state, recorder: nil, services: services)
         let plan = try await step.plan(planContext)
@@ -307,6 +337,7 @@ public final class Engine: @unchecked Sendable {
                 workflow: workflow, stepID: id, kind: kind.kind, phase: .rollback, state: state, recorder: recorder, services: services)
             try await step.rollback(records, context)
             try recorder.record(JournalRecord(type: .stepRolledBack, step: id))
+            try await recorder.flush()
             reporter.report(.stepFinished(id: id, phase: "rollback", outcome: "rolled back \(records.count) change\(records.count == 1 ? "" : "s")"))
             return RollbackOutcome(step: id, undone: records.count)
         } catch {
@@ -314,6 +345,7 @@ public final class Engine: @unchecked Sendable {
             var record = JournalRecord(type: .stepRolledBack, step: id)
             record.error = "rollback failed: \(message)"
             try? recorder.record(record)
+            try? await recorder.flush()
             reporter.report(.stepFailed(id: id, phase: "rollback", error: message))
             return RollbackOutcome(step: id, undone: 0, error: message)
         }
@@ -337,7 +369,7 @@ public final class Engine: @unchecked Sendable {
                 throw EngineError.unresolved(step: id, detail: "could not undo the interrupted run's changes: \(error); fix the cause or run 'ldedge teardown'")
             }
         }
-        try recorder.checkpoint()
+        try await recorder.checkpoint()
         return halfApplied
     }
 
@@ -346,12 +378,12 @@ public final class Engine: @unchecked Sendable {
     /// Tears down every recorded step in reverse order of application; resumable after any failure.
     public func teardown(workflow name: String, workflow: Workflow? = nil) async throws -> TeardownReport {
         let store = store(for: name)
-        guard store.exists else { throw StateError.noState(folder: options.stateRoot.path) }
-        try store.lock()
-        defer { store.unlock() }
+        guard try await store.hasState() else { throw StateError.noState(folder: store.location) }
+        let runID = Self.newRunID()
+        return try await locked(store, runID: runID) {
         let services = ServiceCache()
         defer { Task { await services.close() } }
-        let recorder = Recorder(store: store, state: try store.load(), runID: Self.newRunID())
+            let recorder = Recorder(store: store, state: try await store.load(), runID: runID)
         var begin = JournalRecord(type: .runBegin)
         begin.command = "teardown"
         try recorder.record(begin)
@@ -360,13 +392,14 @@ public final class Engine: @unchecked Sendable {
         var end = JournalRecord(type: .runEnd)
         if !failed.isEmpty || !pending.isEmpty { end.error = "teardown incomplete" }
         try recorder.record(end)
-        try recorder.checkpoint()
+            try await recorder.checkpoint()
         if !failed.isEmpty || !pending.isEmpty { throw EngineError.teardownIncomplete(failed: failed, pending: pending) }
         // A teardown that waited on AWS and was resumed reports what every one of its runs removed.
         let earlier = recorder.state.stepsTornDownByEarlierRuns(ofTeardownRun: recorder.runID)
         var all = removed
         for step in earlier { all[step.id] = step.removedOnTeardown ?? [] }
         return TeardownReport(workflow: name, removed: all, steps: earlier.map(\.id) + targets)
+    }
     }
 
     func teardownSteps(
@@ -396,6 +429,7 @@ public final class Engine: @unchecked Sendable {
                 var tornDown = JournalRecord(type: .stepTornDown, step: id)
                 tornDown.removed = removed[id]
                 try recorder.record(tornDown)
+                try await recorder.flush()
                 reporter.report(.stepFinished(id: id, phase: "teardown", outcome: "removed"))
             } catch let error as TeardownPending {
                 var record = JournalRecord(type: .teardownPending, step: id)

@@ -18,6 +18,11 @@ public struct WorkflowPlan: Codable, Sendable {
     public var git: GitStamp?
     public var steps: [StepPlanEntry]
     public var findings: [Diagnostic]
+    /// The state serial (last journal record) the plan was made against.
+    public var serial: Int? = nil
+    /// Out-of-band changes since the last run, per owned or adopted resource.
+    public var drift: [DriftItem] = []
+    public var hasDrift: Bool { !drift.isEmpty }
 
     public var hasChanges: Bool { steps.contains { $0.hasChanges } }
     public var hasErrors: Bool { findings.hasErrors || steps.contains { $0.plan?.findings.hasErrors ?? false } }
@@ -86,6 +91,7 @@ public struct PlanRenderer: Sendable {
         for finding in plan.findings {
             lines.append(paint(finding.description, finding.severity == .error ? "31" : "33"))
         }
+        lines += renderDrift(plan.drift)
         lines.append("")
         if unplanned > 0 || plan.findings.hasErrors {
             let what = unplanned > 0 ? "\(unplanned) of \(plan.steps.count) step\(plan.steps.count == 1 ? "" : "s") could not be planned" : "the plan has errors"

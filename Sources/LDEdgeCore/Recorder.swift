@@ -2,12 +2,12 @@ import Foundation
 
 /// Journals a run's records through the store and keeps the folded state in memory.
 public final class Recorder: @unchecked Sendable {
-    public let store: StateStore
+    public let store: any StateBackend
     public let runID: String
     private let lock = NSLock()
     private var current: WorkflowState
 
-    public init(store: StateStore, state: WorkflowState, runID: String) {
+    public init(store: any StateBackend, state: WorkflowState, runID: String) {
         self.store = store
         self.current = state
         self.runID = runID
@@ -33,9 +33,15 @@ public final class Recorder: @unchecked Sendable {
         return record.seq
     }
 
-    /// Writes the folded state as the snapshot.
-    public func checkpoint() throws {
-        try store.save(state)
+    /// Makes every record so far durable (a no-op for the local folder, uploads for S3).
+    public func flush() async throws {
+        try await store.flush()
+    }
+
+    /// Flushes the journal and writes the folded state as the snapshot.
+    public func checkpoint() async throws {
+        try await store.flush()
+        try await store.save(state)
     }
 }
 

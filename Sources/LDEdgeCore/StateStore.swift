@@ -13,6 +13,21 @@ public enum StateError: Error, CustomStringConvertible, Sendable {
     case corrupt(path: String, line: Int, reason: String)
     case noState(folder: String)
     case ambiguous(folder: String, workflows: [String])
+    /// A remote lock object names another run.
+    case lockHeld(workflow: String, holder: LockHolder)
+    case badURL(url: String, reason: String)
+    /// Another run wrote the state since this one read it (a broken lock).
+    case conflict(location: String, reason: String)
+    /// A remote backend refused or failed; `reason` says what to do.
+    case remote(location: String, reason: String)
+
+    /// True for "another run holds the lock" (exit 4).
+    public var isLockConflict: Bool {
+        switch self {
+        case .locked, .lockHeld: return true
+        default: return false
+        }
+    }
 
     public var description: String {
         switch self {
@@ -26,6 +41,14 @@ public enum StateError: Error, CustomStringConvertible, Sendable {
             return "no ldedge state in \(folder): nothing has been deployed from this directory (name the workflow file, or run from the directory you deployed from)"
         case .ambiguous(let folder, let workflows):
             return "\(folder) holds state for several workflows (\(workflows.joined(separator: ", "))); name the one to use"
+        case .lockHeld(let workflow, let holder):
+            return holder.message(workflow: workflow)
+        case .badURL(let url, let reason):
+            return "state URL '\(url)': \(reason)"
+        case .conflict(let location, let reason):
+            return "\(location): \(reason)"
+        case .remote(let location, let reason):
+            return "state at \(location): \(reason)"
         }
     }
 }
@@ -33,7 +56,7 @@ public enum StateError: Error, CustomStringConvertible, Sendable {
 /// The on-disk state of one workflow: `.ldedge/<workflow>/state.json` (a snapshot, mode 0600,
 /// written atomically) and `journal.jsonl` (append-only, fsync'd). Loading folds the journal
 /// records newer than the snapshot, so a run killed at any point loses nothing it journaled.
-public final class StateStore: @unchecked Sendable {
+public final class StateStore: StateBackend, @unchecked Sendable {
     public let root: URL
     public let workflow: String
     public var directory: URL { root.appendingPathComponent(workflow) }
@@ -101,6 +124,15 @@ public final class StateStore: @unchecked Sendable {
         lockDescriptor = descriptor
     }
 
+    public func lock(runID: String) throws { try lock() }
+
+    public var location: String { directory.path }
+
+    public func hasState() -> Bool { exists }
+
+    /// Local appends are durable when `append` returns.
+    public func flush() {}
+
     public func unlock() {
         guard lockDescriptor >= 0 else { return }
         ftruncate(lockDescriptor, 0)
@@ -166,6 +198,24 @@ public final class StateStore: @unchecked Sendable {
         if let crashAfterRecord, recordsWritten == crashAfterRecord {
             kill(getpid(), SIGKILL)
         }
+    }
+
+    /// Replaces the journal and the snapshot, each atomically (`ldedge state pull`).
+    public func replace(records: [JournalRecord], state: WorkflowState) throws {
+        try prepare()
+        mutex.lock()
+        if journalDescriptor >= 0 {
+            close(journalDescriptor)
+            journalDescriptor = -1
+        }
+        mutex.unlock()
+        var lines = Data()
+        for record in records {
+            lines.append(Secrets.shared.redact(try JSONEncoder.canonical.encode(record)))
+            lines.append(UInt8(ascii: "\n"))
+        }
+        try Self.atomicWrite(lines, to: journalPath)
+        try save(state)
     }
 
     /// Writes the snapshot atomically: temp file, fsync, rename, mode 0600.

@@ -43,9 +43,14 @@ public protocol Step: Sendable {
     /// Removes what the step created and owns (`state.resources`), restoring what it adopted.
     /// Must be resumable: release each resource as soon as it is gone.
     func teardown(_ state: StepState, _ context: StepContext) async throws
+
+    /// Compares what the last run recorded (`context.previous`) with the world and returns what
+    /// changed out of band. Changes nothing. Default: no drift is checked.
+    func drift(_ context: StepContext) async throws -> [DriftItem]
 }
 
 extension Step {
+    public func drift(_ context: StepContext) async throws -> [DriftItem] { [] }
     public static func validate(_ input: Input) -> [InputIssue] { [] }
     public static func stepReferences(_ input: Input) -> [(step: String, path: [String])] { [] }
     public static var documentation: String { "" }
@@ -53,8 +58,15 @@ extension Step {
 
 /// A problem with an input value found by `Step.validate`; `path` is relative to `with:`.
 public struct InputIssue: Sendable, Equatable {
+    /// Where the issue is located: at the input's key (`memory:`, the default for a step's rules)
+    /// or at its value (a JSON Schema violation of a plugin's input, at the offending node).
+    public enum Anchor: Sendable, Equatable {
+        case key, value
+    }
+
     public var path: [String]
     public var message: String
+    public var anchor: Anchor = .key
 
     public init(_ path: [String], _ message: String) {
         self.path = path

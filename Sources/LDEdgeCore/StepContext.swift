@@ -62,6 +62,8 @@ public final class StepContext: @unchecked Sendable {
         intent.action = action
         intent.undo = undo
         let seq = try recorder.record(intent)
+        // The intent (and how to undo it) is durable before the change, on any backend.
+        try await recorder.flush()
         reporter.report(.action(step: stepID, description: action))
         do {
             let value = try await body()
@@ -69,6 +71,7 @@ public final class StepContext: @unchecked Sendable {
             result.intent = seq
             result.ok = true
             try recorder.record(result)
+            try await recorder.flush()
             return value
         } catch {
             var result = JournalRecord(type: .result, step: stepID)

@@ -26,13 +26,15 @@ public struct TeardownWait: Sendable, Equatable {
 extension WorkflowService {
     /// Tears down, and while only waits on AWS remain (nothing failed), retries with backoff until done,
     /// the timeout passes or the user interrupts; each attempt resumes where the last one stopped.
-    func teardownWaiting(_ name: String, workflow: Workflow?, stepOptions: [String: String], wait: TeardownWait?) async throws -> TeardownReport {
+    func teardownWaiting(
+        _ name: String, workflow: Workflow?, location: any StateLocation, events: EventStream?, stepOptions: [String: String], wait: TeardownWait?
+    ) async throws -> TeardownReport {
         let started = Date()
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try await engine { $0.stepOptions = stepOptions }.teardown(workflow: name, workflow: workflow)
+                return try await engine(state: location, events: events) { $0.stepOptions = stepOptions }.teardown(workflow: name, workflow: workflow)
             } catch EngineError.teardownIncomplete(let failed, let pending) where failed.isEmpty && !pending.isEmpty {
                 guard let wait else { throw EngineError.teardownIncomplete(failed: failed, pending: pending) }
                 let elapsed = Date().timeIntervalSince(started)

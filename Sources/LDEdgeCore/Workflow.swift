@@ -53,11 +53,12 @@ public struct WorkflowStep: Sendable {
     /// `timeout:` in seconds: how long one call of an external step plugin may take (nil: its default).
     public var timeout: Double? = nil
 
-    public func location(of path: [String]) -> SourceLocation {
+    public func location(of path: [String], anchor: InputIssue.Anchor = .key) -> SourceLocation {
         var path = path
         while !path.isEmpty {
             let dotted = (["with"] + path).joined(separator: ".")
-            if let location = locations["key:" + dotted] ?? locations[dotted] { return location }
+            let key = anchor == .key ? locations["key:" + dotted] : nil
+            if let location = key ?? locations[dotted] { return location }
             path.removeLast()
         }
         return locations["with"] ?? location
@@ -74,6 +75,10 @@ public struct Workflow: Sendable {
     public var steps: [WorkflowStep]
     /// The `${secret:NAME}` expression each secret value came from, so it is never written out.
     public var secretSources: [String: String] = [:]
+    /// Top-level `state: s3://BUCKET/PREFIX`: where the state is shared (nil: `.ldedge/`).
+    public var state: String?
+    /// Top-level `stateKmsKey`: remote state objects are encrypted with `aws:kms` and this key.
+    public var stateKmsKey: String?
 
     public func step(_ id: String) -> WorkflowStep? { steps.first { $0.id == id } }
 }

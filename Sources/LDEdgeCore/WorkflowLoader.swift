@@ -88,7 +88,7 @@ private struct Parser {
             return nil
         }
         let entries = uniqueEntries(mapping)
-        let known = ["name", "description", "steps", "aws", "launchdarkly"]
+        let known = ["name", "description", "steps", "aws", "launchdarkly", "state", "stateKmsKey"]
         for (key, keyNode, _) in entries where !known.contains(key) {
             error("unknown key '\(key)' at the top level; expected one of: \(known.joined(separator: ", "))", location(keyNode))
         }
@@ -115,6 +115,12 @@ private struct Parser {
         {
             settings.launchdarkly = try? value.decode(WorkflowSettings.LaunchDarkly.self)
         }
+
+        let state = entry(entries, "state").flatMap { convert($0.1, .string, path: "state")?.stringValue }
+        if let state, let node = entry(entries, "state")?.1, !state.hasPrefix("s3://") && !state.hasPrefix("file://") {
+            error("'state' must be s3://BUCKET/PREFIX (shared state) or file://PATH, found '\(state)'", location(node))
+        }
+        let stateKmsKey = entry(entries, "stateKmsKey").flatMap { convert($0.1, .string, path: "stateKmsKey")?.stringValue }
 
         guard let (_, stepsNode) = entry(entries, "steps") else {
             error("the workflow has no 'steps'; add a list of steps, each with 'id' and 'uses'", location(root))
@@ -143,6 +149,8 @@ private struct Parser {
         validateInputs(ordered)
         var workflow = Workflow(name: name, summary: summary, file: file, directory: directory, settings: settings, steps: ordered)
         workflow.secretSources = secretSources
+        workflow.state = state
+        workflow.stateKmsKey = stateKmsKey
         return workflow
     }
 
@@ -330,7 +338,7 @@ private struct Parser {
             // Limits that literal values decide are checked here, offline; values that refer to
             // another step's outputs are checked by plan once those are known.
             for issue in kind.literalIssues(input: step.input) {
-                self.error("step '\(step.id)' (\(step.kind)): \(issue.message)", step.location(of: issue.path))
+                self.error("step '\(step.id)' (\(step.kind)): \(issue.message)", step.location(of: issue.path, anchor: issue.anchor))
             }
         }
     }

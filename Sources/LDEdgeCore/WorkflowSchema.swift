@@ -58,6 +58,11 @@ public enum WorkflowSchema {
                 "description": .object(["type": .string("string")]),
                 "aws": InputField.objectSchema(WorkflowSettings.awsFields),
                 "launchdarkly": InputField.objectSchema(WorkflowSettings.launchDarklyFields),
+                "state": .object([
+                    "type": .string("string"), "pattern": .string("^(s3|file)://"),
+                    "description": .string("where state is kept: s3://BUCKET/PREFIX shares it (locked with a conditional write); default .ldedge/"),
+                ]),
+                "stateKmsKey": .object(["type": .string("string"), "description": .string("KMS key for remote state objects (aws:kms); AES256 otherwise")]),
                 "steps": .object(["type": .string("array"), "minItems": .number(1), "items": stepSchema]),
             ]),
         ])

@@ -26,19 +26,28 @@ public struct WorkflowService: Sendable {
     public var console: Console
     public var environment: [String: String]
     public var stateRoot: URL
+    /// `--state`, `LDEDGE_STATE`, the workflow's `state:` and the remote backends (S3).
+    public var stateSelection: StateSelection
 
-    public init(registry: StepRegistry, environment: [String: String] = ProcessInfo.processInfo.environment, stateRoot: URL? = nil) {
+    public init(
+        registry: StepRegistry, environment: [String: String] = ProcessInfo.processInfo.environment, stateRoot: URL? = nil,
+        stateSelection: StateSelection = StateSelection()
+    ) {
         self.registry = registry
+        self.stateSelection = stateSelection
         self.environment = environment
         self.console = Console(environment: environment)
         self.stateRoot = stateRoot ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".ldedge")
         Secrets.shared.registerWellKnown(in: environment)
     }
 
-    func engine(_ options: (inout EngineOptions) -> Void = { _ in }, quiet: Bool = false) -> Engine {
+    func engine(
+        state: (any StateLocation)? = nil, events: EventStream? = nil, _ options: (inout EngineOptions) -> Void = { _ in }, quiet: Bool = false
+    ) -> Engine {
         var engineOptions = EngineOptions(stateRoot: stateRoot, environment: environment)
+        engineOptions.state = state
         options(&engineOptions)
-        return Engine(registry: registry, options: engineOptions, reporter: ConsoleReporter(console: console, quiet: quiet))
+        return Engine(registry: registry, options: engineOptions, reporter: events ?? ConsoleReporter(console: console, quiet: quiet))
     }
 
     func load(_ path: String) throws -> Workflow {
@@ -56,7 +65,7 @@ public struct WorkflowService: Sendable {
             return .invalidWorkflow
         } catch let error as StateError {
             console.err(console.paint("error: \(error)", "31"))
-            if case .locked = error { return .locked }
+            if error.isLockConflict { return .locked }
             return .failure
         } catch let error as EngineError {
             switch error {
@@ -124,20 +133,26 @@ public struct WorkflowService: Sendable {
         }
     }
 
-    public func plan(_ path: String, json: Bool, detailedExitCode: Bool) async -> ExitStatus {
-        await run {
+    public func plan(_ path: String, json: Bool, detailedExitCode: Bool, out: String? = nil) async -> ExitStatus {
+        let events = json && out != "-" ? EventStream(console: console) : nil
+        return await run(command: "plan", events: events) { _ in
             let workflow = try load(path)
             let git = try? GitStamp.read(at: workflow.directory, stateRoot: stateRoot)
-            let plan = try await engine(quiet: true).plan(workflow, git: git)
+            let location = try stateLocation(workflow)
+            let plan = try await engine(state: location, quiet: true).plan(workflow, git: git)
             let unconfigured = reportConfigurationProblems(plan.allFindings)
-            if json {
-                console.out(String(decoding: try JSONEncoder.pretty.encode(plan), as: UTF8.self))
+            if let out, !plan.hasErrors {
+                try save(plan, of: workflow, location: location, to: out)
+                if out == "-" { return detailedExitCode && (plan.hasChanges || plan.hasDrift) ? .changesPending : .success }
+            }
+            if let events {
+                events.plan(plan)
             } else {
                 console.out(PlanRenderer(colors: console.colorsOnStdout).render(plan))
             }
             if unconfigured { return .configuration }
             if plan.hasErrors { return .invalidWorkflow }
-            return detailedExitCode && plan.hasChanges ? .changesPending : .success
+            return detailedExitCode && (plan.hasChanges || plan.hasDrift) ? .changesPending : .success
         }
     }
 
@@ -152,16 +167,19 @@ public struct WorkflowService: Sendable {
     }
 
     public func deploy(_ path: String, flags: DeployFlags) async -> ExitStatus {
-        await run {
-            let workflow = try load(path)
-            let git = try GitStamp.read(at: workflow.directory, stateRoot: stateRoot)
+        let events = flags.json ? EventStream(console: console) : nil
+        return await run(command: "deploy", events: events) { result in
+            let saved = try SavedPlan.read(path)
+            let workflow = try load(saved?.workflowPath ?? path)
+            if let saved { try check(saved, against: workflow) }
+            var git = try GitStamp.read(at: workflow.directory, stateRoot: stateRoot)
+            if saved != nil { git = git.excluding(planFile: path) }
             if git.dirty && !flags.allowDirty { throw EngineError.dirtyTree(paths: git.changedPaths) }
             if flags.dryRun {
-                let plan = try await engine(quiet: true).plan(workflow, git: git)
+                let plan = try await engine(state: try stateLocation(workflow), quiet: true).plan(workflow, git: git)
                 let unconfigured = reportConfigurationProblems(plan.allFindings)
-                if unconfigured, !flags.json { return .configuration }
-                if flags.json {
-                    console.out(String(decoding: try JSONEncoder.pretty.encode(plan), as: UTF8.self))
+                if let events {
+                    events.plan(plan)
                 } else {
                     console.out(PlanRenderer(colors: console.colorsOnStdout).render(plan))
                     console.err("dry run: nothing was changed")
@@ -169,23 +187,26 @@ public struct WorkflowService: Sendable {
                 if unconfigured { return .configuration }
                 return plan.hasErrors ? .invalidWorkflow : .success
             }
-            let engine = engine { options in
+            let engine = engine(state: try stateLocation(workflow), events: events) { options in
                 options.rollbackOnFailure = flags.rollback
                 options.allowDirty = flags.allowDirty
                 options.stepOptions = flags.stepOptions
+                options.expectedSerial = saved?.serial
             }
             let console = self.console
-            let interactive = !flags.yes && Console.standardInputIsTerminal
+            let interactive = !flags.yes && Console.standardInputIsTerminal && saved == nil
             let json = flags.json
             let trap = SignalTrap.install(console: console)
             defer { trap.remove() }
             let report = try await engine.deploy(workflow, git: git) { plan in
-                if !json { console.err(PlanRenderer(colors: console.colorsOnStderr).render(plan)) }
+                // A saved plan is applied only while the world still matches it.
+                try saved?.verify(plan)
+                if let events { events.plan(plan) } else if !json { console.err(PlanRenderer(colors: console.colorsOnStderr).render(plan)) }
                 guard plan.hasChanges else { return true }
                 return interactive ? console.confirm("Apply these changes?") : true
             }
             if flags.json {
-                console.out(String(decoding: try JSONEncoder.pretty.encode(report), as: UTF8.self))
+                result.value = try JSONValue(encoding: report)
             } else {
                 if !report.recovered.isEmpty { console.out("recovered from an interrupted run: \(report.recovered.joined(separator: ", "))") }
                 console.out("deployed '\(report.workflow)': \(report.applied.count) step\(report.applied.count == 1 ? "" : "s") applied, \(report.unchanged.count) unchanged")
@@ -215,11 +236,7 @@ public struct WorkflowService: Sendable {
                 let workflow = try load(argument)
                 return StateStore(root: stateRoot, workflow: workflow.name).exists ? (workflow.name, workflow) : nil
             }
-            if StateStore.workflows(in: stateRoot).contains(argument) { return (argument, nil) }
-            if argument.contains("/") || argument.hasSuffix(".yaml") || argument.hasSuffix(".yml") {
-                throw EngineError.unresolved(step: argument, detail: "no workflow file at \(argument); name an existing workflow file or a deployed workflow's name")
-            }
-            return nil
+            return StateStore.workflows(in: stateRoot).contains(argument) ? (argument, nil) : nil
         }
         let names = StateStore.workflows(in: stateRoot)
         if names.count == 1 { return (names[0], nil) }
@@ -227,10 +244,14 @@ public struct WorkflowService: Sendable {
         throw StateError.ambiguous(folder: stateRoot.path, workflows: names)
     }
 
-    /// `deployedWorkflow`, and with `json` an error is also a JSON document on stdout.
-    func deployedWorkflow(_ argument: String?, json: Bool) throws -> (name: String, workflow: Workflow?)? {
+    /// `resolveState`, but nil when nothing is deployed at the state location; with `json` an
+    /// error is also a JSON document on stdout (status) — NDJSON commands report it as an event.
+    func deployedState(_ argument: String?, json: Bool = false) async throws -> (name: String, workflow: Workflow?, location: any StateLocation)? {
         do {
-            return try deployedWorkflow(argument)
+            let resolved = try await resolveState(argument)
+            return try await resolved.location.store(for: resolved.name).hasState() ? resolved : nil
+        } catch StateError.noState {
+            return nil
         } catch {
             if json {
                 var object: [String: JSONValue] = ["error": .string(Secrets.shared.redact("\(error)"))]
@@ -243,31 +264,31 @@ public struct WorkflowService: Sendable {
 
     /// "nothing deployed: ..." — one wording for status and teardown, with or without a workflow.
     func nothingDeployed(_ argument: String?) -> String {
-        let place = stateRoot.path
+        let place = (try? stateLocation(nil).description) ?? stateRoot.path
         if let argument { return "nothing deployed: no ldedge state for '\(argument)' in \(place)" }
         return "nothing deployed: no ldedge state in \(place) (deploy from this directory, or run where you deployed)"
     }
 
-    /// The JSON `status --json` and `teardown --json` print when nothing is deployed.
-    func nothingDeployedJSON(_ argument: String?) -> String {
+    /// What `status --json` and `teardown --json` (in its `summary` event) say when nothing is deployed.
+    func nothingDeployedValue(_ argument: String?) -> JSONValue {
         var object: [String: JSONValue] = ["workflows": .array([]), "message": .string(nothingDeployed(argument))]
         if let argument { object["workflow"] = .string(argument) }
-        return String(decoding: (try? JSONEncoder.pretty.encode(JSONValue.object(object))) ?? Data(), as: UTF8.self)
+        return .object(object)
     }
 
     /// With `wait`, keeps retrying while AWS still holds replicas (see `TeardownWait`) instead of exiting 3 at once.
     public func teardown(_ argument: String?, yes: Bool, json: Bool, stepOptions: [String: String], wait: TeardownWait? = nil) async -> ExitStatus {
-        await run {
-            guard let (name, workflow) = try deployedWorkflow(argument, json: json) else {
-                if json { console.out(nothingDeployedJSON(argument)) } else { console.out(nothingDeployed(argument)) }
+        let events = json ? EventStream(console: console) : nil
+        return await run(command: "teardown", events: events) { result in
+            guard let (name, workflow, location) = try await deployedState(argument) else {
+                if json { result.value = nothingDeployedValue(argument) } else { console.out(nothingDeployed(argument)) }
                 return .success
             }
-            let store = StateStore(root: stateRoot, workflow: name)
-            let state = try store.load()
+            let state = try await location.store(for: name).load()
             let targets = state.teardownOrder
             if targets.isEmpty {
                 if json {
-                    console.out(String(decoding: try JSONEncoder.pretty.encode(TeardownReport(workflow: name, removed: [:], steps: [])), as: UTF8.self))
+                    result.value = try JSONValue(encoding: TeardownReport(workflow: name, removed: [:], steps: []))
                 } else {
                     console.out("nothing to tear down for '\(name)': no step owns anything")
                 }
@@ -283,9 +304,9 @@ public struct WorkflowService: Sendable {
             if !yes && Console.standardInputIsTerminal && !console.confirm("Tear these down?") { throw EngineError.declined }
             let trap = SignalTrap.install(console: console)
             defer { trap.remove() }
-            let report = try await teardownWaiting(name, workflow: workflow, stepOptions: stepOptions, wait: wait)
+            let report = try await teardownWaiting(name, workflow: workflow, location: location, events: events, stepOptions: stepOptions, wait: wait)
             if json {
-                console.out(String(decoding: try JSONEncoder.pretty.encode(report), as: UTF8.self))
+                result.value = try JSONValue(encoding: report)
             } else {
                 console.out("tore down '\(name)':")
                 for id in report.steps {
@@ -299,11 +320,15 @@ public struct WorkflowService: Sendable {
 
     public func status(_ argument: String?, json: Bool) async -> ExitStatus {
         await run {
-            guard let (name, _) = try deployedWorkflow(argument, json: json) else {
-                if json { console.out(nothingDeployedJSON(argument)) } else { console.out(nothingDeployed(argument)) }
+            guard let (name, _, location) = try await deployedState(argument, json: json) else {
+                if json {
+                    console.out(String(decoding: try JSONEncoder.pretty.encode(nothingDeployedValue(argument)), as: UTF8.self))
+                } else {
+                    console.out(nothingDeployed(argument))
+                }
                 return .success
             }
-            let state = try StateStore(root: stateRoot, workflow: name).load()
+            let state = try await location.store(for: name).load()
             if json {
                 console.out(String(decoding: try JSONEncoder.pretty.encode(state), as: UTF8.self))
                 return .success
@@ -408,7 +433,8 @@ extension WorkflowService {
     /// Changes only the rollout, through the workflow's step whose kind supports it (a
     /// `RolloutStep`, such as flip-flag), journaled like a deploy.
     public func rollout(_ path: String, step: String?, change: RolloutChange, yes: Bool, json: Bool, noWait: Bool = false) async -> ExitStatus {
-        await run {
+        let events = json ? EventStream(console: console) : nil
+        return await run(command: "rollout", events: events) { result in
             var workflow = try load(path)
             let rollable = workflow.steps.filter { registry[$0.kind]?.rollout != nil }
             let candidates = rollable.filter { step == nil || $0.id == step }
@@ -429,7 +455,8 @@ extension WorkflowService {
             } catch let error as RolloutError {
                 throw EngineError.unresolved(step: target.id, detail: error.message)
             }
-            let state = try StateStore(root: stateRoot, workflow: workflow.name).load()
+            let location = try stateLocation(workflow)
+            let state = try await location.store(for: workflow.name).load()
             if state.steps[target.id]?.status != .applied && change != .resume {
                 console.err("note: '\(target.id)' has not been deployed yet; this sets the flag only (run 'ldedge deploy' for the rest)")
             }
@@ -442,13 +469,13 @@ extension WorkflowService {
             let interactive = !yes && Console.standardInputIsTerminal
             let trap = SignalTrap.install(console: console)
             defer { trap.remove() }
-            let report = try await engine { if noWait { $0.stepOptions["no-wait"] = "true" } }.deploy(workflow, only: [target.id], command: "rollout") { plan in
-                if !json { console.err(PlanRenderer(colors: console.colorsOnStderr).render(plan)) }
+            let report = try await engine(state: location, events: events) { if noWait { $0.stepOptions["no-wait"] = "true" } }.deploy(workflow, only: [target.id], command: "rollout") { plan in
+                if let events { events.plan(plan) } else { console.err(PlanRenderer(colors: console.colorsOnStderr).render(plan)) }
                 guard plan.hasChanges else { return true }
                 return interactive ? console.confirm("Change the flag?") : true
             }
             if json {
-                console.out(String(decoding: try JSONEncoder.pretty.encode(report), as: UTF8.self))
+                result.value = try JSONValue(encoding: report)
             } else {
                 console.out("\(target.id): \(report.outputs[target.id]?["targeting"] ?? "unchanged")")
             }

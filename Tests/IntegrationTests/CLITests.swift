@@ -200,9 +200,12 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try ldedge(["plan", "markers.yaml", "--detailed-exitcode"]).status, 2)
         XCTAssertEqual(try ldedge(["deploy", "markers.yaml", "--yes"]).status, 0)
         XCTAssertEqual(try ldedge(["plan", "markers.yaml", "--detailed-exitcode"]).status, 0)
+        // `plan --json` is an NDJSON event stream; the plan document is the `plan` event's "plan".
         let json = try ldedge(["plan", "markers.yaml", "--json"])
-        let plan = try JSONDecoder().decode(WorkflowPlan.self, from: Data(json.stdout.utf8))
-        XCTAssertFalse(plan.hasChanges)
+        struct PlanEvent: Decodable { var type: String; var plan: WorkflowPlan? }
+        let events = try json.stdout.split(separator: "\n").map { try JSONDecoder().decode(PlanEvent.self, from: Data($0.utf8)) }
+        XCTAssertEqual(events.map(\.type), ["plan", "summary"])
+        XCTAssertEqual(events.first?.plan?.hasChanges, false)
         XCTAssertEqual(try ldedge(["teardown", "--yes"]).status, 0)
         // Nothing deployed under that name: the same answer as without a name (exit 0, "nothing deployed").
         let nothing = try ldedge(["teardown", "--yes", "nothing-here"])

@@ -51,7 +51,7 @@ public struct S3Client: Sendable {
     /// Uploads an object; bodies over 16 MiB go through multipart upload.
     @discardableResult
     public func putObject(bucket: String, key: String, body: Data, options: S3PutObjectOptions = S3PutObjectOptions()) async throws -> S3PutObjectResult {
-        if body.count > Self.multipartThreshold && !options.ifNoneMatchAny {
+        if body.count > Self.multipartThreshold && !options.ifNoneMatchAny && options.ifMatch == nil {
             return try await multipartUpload(bucket: bucket, key: key, body: body, options: options)
         }
         var headers = objectHeaders(options)
@@ -59,6 +59,8 @@ public struct S3Client: Sendable {
             headers.append(("Content-MD5", Data(Insecure.MD5.hash(data: body)).base64EncodedString()))
         }
         if options.ifNoneMatchAny { headers.append(("If-None-Match", "*")) }
+        if let ifMatch = options.ifMatch { headers.append(("If-Match", ifMatch)) }
+        if let encryption = options.serverSideEncryption { headers += encryption.headers }
         let response = try await client.send(request("PutObject", bucket: bucket, key: key, method: .PUT, headers: headers, body: body, mutating: true))
         return S3PutObjectResult(eTag: response.header("ETag"), versionId: response.header("x-amz-version-id"))
     }
@@ -135,9 +137,12 @@ public struct S3Client: Sendable {
     }
 
     /// One page of ListObjectsV2.
-    public func listObjectsV2Page(bucket: String, prefix: String? = nil, continuationToken: String? = nil, maxKeys: Int? = nil, delimiter: String? = nil) async throws -> S3ListObjectsPage {
+    public func listObjectsV2Page(
+        bucket: String, prefix: String? = nil, continuationToken: String? = nil, maxKeys: Int? = nil, delimiter: String? = nil, startAfter: String? = nil
+    ) async throws -> S3ListObjectsPage {
         var query: [(String, String)] = [("list-type", "2")]
         if let prefix { query.append(("prefix", prefix)) }
+        if let startAfter { query.append(("start-after", startAfter)) }
         if let continuationToken { query.append(("continuation-token", continuationToken)) }
         if let maxKeys { query.append(("max-keys", String(maxKeys))) }
         if let delimiter { query.append(("delimiter", delimiter)) }

@@ -72,6 +72,10 @@ public struct S3PutObjectOptions: Sendable {
     public var contentMD5: Bool
     /// `If-None-Match: *`: fail with 412 PreconditionFailed if the key exists (locks).
     public var ifNoneMatchAny: Bool
+    /// `If-Match: ETAG`: replace only the version with this entity tag (412 otherwise): compare-and-swap.
+    public var ifMatch: String?
+    /// Server-side encryption: `x-amz-server-side-encryption` (and the KMS key for `aws:kms`).
+    public var serverSideEncryption: S3ServerSideEncryption?
     public var metadata: [String: String]
 
     public init(contentType: String? = nil, cacheControl: String? = nil, contentMD5: Bool = true, ifNoneMatchAny: Bool = false, metadata: [String: String] = [:]) {
@@ -80,5 +84,21 @@ public struct S3PutObjectOptions: Sendable {
         self.contentMD5 = contentMD5
         self.ifNoneMatchAny = ifNoneMatchAny
         self.metadata = metadata
+    }
+}
+
+/// How S3 encrypts an object at rest.
+public enum S3ServerSideEncryption: Sendable, Equatable {
+    case aes256
+    /// `aws:kms` with a key id, ARN or alias (nil: the account's default `aws/s3` key).
+    case kms(keyID: String?)
+
+    var headers: [(String, String)] {
+        switch self {
+        case .aes256:
+            return [("x-amz-server-side-encryption", "AES256")]
+        case .kms(let keyID):
+            return [("x-amz-server-side-encryption", "aws:kms")] + (keyID.map { [("x-amz-server-side-encryption-aws-kms-key-id", $0)] } ?? [])
+        }
     }
 }

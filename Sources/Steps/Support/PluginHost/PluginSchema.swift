@@ -64,7 +64,12 @@ struct PluginSchema: Sendable {
     func validate(_ value: JSONValue) -> [InputIssue] {
         var issues: [InputIssue] = []
         Self.check(value, against: schema, path: [], into: &issues)
-        return issues
+        // A schema violation is about the value: it is located at the offending node itself.
+        return issues.map { issue in
+            var issue = issue
+            issue.anchor = .value
+            return issue
+        }
     }
 
     static func check(_ value: JSONValue, against schema: JSONValue, path: [String], into issues: inout [InputIssue]) {

@@ -1,0 +1,156 @@
+import Foundation
+
+/// `--json` on plan, deploy, teardown and rollout: one JSON event per line on stdout (NDJSON),
+/// `{"@v": "1", "type": ..., "time": ...}`, documented by `docs/events.schema.json`.
+///
+/// Types: `plan` (the whole plan, once), `change_start` / `change_done` (a step's apply or
+/// teardown), `progress` (each journaled change and long waits), `rollback` (a step being undone),
+/// `drift`, `diagnostic` (findings, notices, errors) and `summary` (last, with the exit code).
+/// Every line passes through secret redaction.
+public final class EventStream: Reporter, @unchecked Sendable {
+    public static let version = "1"
+    let console: Console
+    /// Guards writes, so concurrent steps never interleave two lines.
+    private let lock = NSLock()
+
+    public init(console: Console) {
+        self.console = console
+    }
+
+    /// Writes one event.
+    public func emit(_ type: String, _ fields: [String: JSONValue] = [:]) {
+        var object = fields
+        object["@v"] = .string(Self.version)
+        object["type"] = .string(type)
+        object["time"] = .string(Self.timestamp())
+        let data = (try? JSONEncoder.canonical.encode(JSONValue.object(object))) ?? Data("{}".utf8)
+        lock.lock()
+        console.out(String(decoding: data, as: UTF8.self))
+        lock.unlock()
+    }
+
+    public func report(_ event: EngineEvent) {
+        switch event {
+        case .stepStarted(let id, let kind, let phase):
+            if phase == "rollback" {
+                emit("rollback", ["step": .string(id), "kind": .string(kind), "status": .string("started")])
+            } else {
+                emit("change_start", ["step": .string(id), "kind": .string(kind), "phase": .string(phase)])
+            }
+        case .action(let step, let description):
+            emit("progress", ["step": .string(step), "change": .string(description)])
+        case .progress(let step, let message):
+            emit("progress", ["step": .string(step), "message": .string(message)])
+        case .stepFinished(let id, let phase, let outcome):
+            if phase == "rollback" {
+                emit("rollback", ["step": .string(id), "status": .string("done"), "outcome": .string(outcome)])
+            } else {
+                emit("change_done", ["step": .string(id), "phase": .string(phase), "ok": .bool(true), "outcome": .string(outcome)])
+            }
+        case .stepFailed(let id, let phase, let error):
+            if phase == "rollback" {
+                emit("rollback", ["step": .string(id), "status": .string("failed"), "error": .string(error)])
+            } else {
+                emit("change_done", ["step": .string(id), "phase": .string(phase), "ok": .bool(false), "outcome": .string("failed"), "error": .string(error)])
+            }
+        case .stepWaiting(let id, let phase, let reason):
+            emit("progress", ["step": .string(id), "phase": .string(phase), "message": .string("waiting: \(reason)")])
+        case .notice(let message):
+            emit("diagnostic", ["severity": .string("note"), "message": .string(message)])
+        }
+    }
+
+    /// The `plan` event, then one `diagnostic` per finding.
+    public func plan(_ plan: WorkflowPlan) {
+        let changes = plan.steps.flatMap { $0.plan?.changes ?? [] }.filter { $0.action != .none }.count
+        var fields: [String: JSONValue] = [
+            "workflow": .string(plan.workflow), "file": .string(plan.file),
+            "hasChanges": .bool(plan.hasChanges), "changes": .number(Double(changes)),
+            "plan": (try? JSONValue(encoding: plan)) ?? .null,
+        ]
+        if let serial = plan.serial { fields["serial"] = .number(Double(serial)) }
+        emit("plan", fields)
+        diagnostics(plan.allFindings)
+        drift(plan.drift)
+    }
+
+    /// One `drift` event per out-of-band change.
+    public func drift(_ items: [DriftItem]) {
+        for item in items {
+            emit("drift", [
+                "step": .string(item.step), "resource": .string(item.resource), "field": .string(item.field),
+                "recorded": item.recorded.map(JSONValue.string) ?? .null, "actual": item.actual.map(JSONValue.string) ?? .null,
+            ])
+        }
+    }
+
+    public func diagnostics(_ diagnostics: [Diagnostic]) {
+        for diagnostic in diagnostics {
+            var fields: [String: JSONValue] = ["severity": .string(diagnostic.severity.rawValue), "message": .string(diagnostic.message)]
+            if let location = diagnostic.location {
+                fields["file"] = .string(location.file)
+                fields["line"] = .number(Double(location.line))
+                fields["column"] = .number(Double(location.column))
+            }
+            if let step = diagnostic.step { fields["step"] = .string(step) }
+            emit("diagnostic", fields)
+        }
+    }
+
+    public func error(_ error: Error) {
+        if let error = error as? DiagnosticsError { return diagnostics(error.diagnostics) }
+        if case EngineError.planHasErrors(let findings) = error { return diagnostics(findings) }
+        emit("diagnostic", ["severity": .string("error"), "message": .string(Secrets.shared.redact("\(error)"))])
+    }
+
+    /// The last event: what the command did and how it exits.
+    public func summary(command: String, status: ExitStatus, result: JSONValue? = nil) {
+        let outcome: String
+        switch status {
+        case .success: outcome = "succeeded"
+        case .changesPending: outcome = "changes-pending"
+        case .teardownPending: outcome = "teardown-pending"
+        case .locked: outcome = "locked"
+        default: outcome = "failed"
+        }
+        var fields: [String: JSONValue] = ["command": .string(command), "outcome": .string(outcome), "exitCode": .number(Double(status.rawValue))]
+        if let result { fields["result"] = result }
+        emit("summary", fields)
+    }
+
+    static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+}
+
+/// Collects a command's result for the `summary` event.
+final class ResultBox: @unchecked Sendable {
+    /// Guards `value`.
+    private let lock = NSLock()
+    private var stored: JSONValue?
+
+    var value: JSONValue? {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
+    }
+}
+
+extension WorkflowService {
+    /// `run` for commands with `--json`: errors also become `diagnostic` events, and a `summary`
+    /// event with the exit code (and `result`, the command's report) closes the stream.
+    func run(command: String, events: EventStream?, _ body: (ResultBox) async throws -> ExitStatus) async -> ExitStatus {
+        let result = ResultBox()
+        let status = await run {
+            do {
+                return try await body(result)
+            } catch {
+                events?.error(error)
+                throw error
+            }
+        }
+        events?.summary(command: command, status: status, result: result.value)
+        return status
+    }
+}
