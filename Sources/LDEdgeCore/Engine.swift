@@ -198,69 +198,69 @@ public final class Engine: @unchecked Sendable {
         let store = store(for: workflow.name)
         let runID = Self.newRunID()
         return try await locked(store, runID: runID) {
-        let services = ServiceCache()
-        defer { Task { await services.close() } }
+            let services = ServiceCache()
+            defer { Task { await services.close() } }
             let recorder = Recorder(store: store, state: try await store.load(), runID: runID)
             if let expected = options.expectedSerial {
                 if recorder.state.seq != expected { throw SavedPlanError.serialChanged(planned: expected, now: recorder.state.seq) }
                 if recorder.state.interrupted { throw SavedPlanError.interrupted }
             }
 
-        var begin = JournalRecord(type: .runBegin)
-        begin.command = command
-        begin.git = git
-        begin.workflowFile = workflow.file
-        begin.settings = redacted(workflow.settings)
+            var begin = JournalRecord(type: .runBegin)
+            begin.command = command
+            begin.git = git
+            begin.workflowFile = workflow.file
+            begin.settings = redacted(workflow.settings)
 
-        // A run killed earlier left a step half-applied: undo its journaled changes first.
-        let recovered = try await recoverInterrupted(workflow: workflow, recorder: recorder, services: services, begin: begin)
+            // A run killed earlier left a step half-applied: undo its journaled changes first.
+            let recovered = try await recoverInterrupted(workflow: workflow, recorder: recorder, services: services, begin: begin)
 
-        let plan = try await self.plan(workflow, state: recorder.state, git: git, services: services)
-        if plan.hasErrors { throw EngineError.planHasErrors(plan.allFindings) }
+            let plan = try await self.plan(workflow, state: recorder.state, git: git, services: services)
+            if plan.hasErrors { throw EngineError.planHasErrors(plan.allFindings) }
             guard try await confirm(plan) else { throw EngineError.declined }
             if plan.hasDrift {
                 reporter.report(.notice("restoring what changed outside ldedge: \(plan.drift.map { "\($0.step): \($0.summary)" }.joined(separator: "; "))"))
             }
 
-        if recovered.isEmpty { try recorder.record(begin) }
-        var applied: [String] = []
-        var unchanged: [String] = []
-        var begun: [String] = []
-        for workflowStep in workflow.steps {
-            do {
-                let changed = try await applyStep(workflowStep, workflow: workflow, recorder: recorder, services: services, begun: &begun)
-                if changed { applied.append(workflowStep.id) } else { unchanged.append(workflowStep.id) }
+            if recovered.isEmpty { try recorder.record(begin) }
+            var applied: [String] = []
+            var unchanged: [String] = []
+            var begun: [String] = []
+            for workflowStep in workflow.steps {
+                do {
+                    let changed = try await applyStep(workflowStep, workflow: workflow, recorder: recorder, services: services, begun: &begun)
+                    if changed { applied.append(workflowStep.id) } else { unchanged.append(workflowStep.id) }
                     try await recorder.checkpoint()
-            } catch {
-                let message = Secrets.shared.redact("\(error)")
-                reporter.report(.stepFailed(id: workflowStep.id, phase: "apply", error: message))
-                if begun.last == workflowStep.id {
-                    var failed = JournalRecord(type: .stepFailed, step: workflowStep.id)
-                    failed.error = message
-                    try? recorder.record(failed)
-                }
-                var outcomes: [RollbackOutcome] = []
-                if options.rollbackOnFailure {
-                    InterruptFlag.shared.clear()
-                    for id in begun.reversed() {
-                        outcomes.append(await rollbackStep(id, workflow: workflow, recorder: recorder, services: services))
+                } catch {
+                    let message = Secrets.shared.redact("\(error)")
+                    reporter.report(.stepFailed(id: workflowStep.id, phase: "apply", error: message))
+                    if begun.last == workflowStep.id {
+                        var failed = JournalRecord(type: .stepFailed, step: workflowStep.id)
+                        failed.error = message
+                        try? recorder.record(failed)
                     }
-                }
-                var end = JournalRecord(type: .runEnd)
-                end.error = "failed at \(workflowStep.id)"
-                try? recorder.record(end)
+                    var outcomes: [RollbackOutcome] = []
+                    if options.rollbackOnFailure {
+                        InterruptFlag.shared.clear()
+                        for id in begun.reversed() {
+                            outcomes.append(await rollbackStep(id, workflow: workflow, recorder: recorder, services: services))
+                        }
+                    }
+                    var end = JournalRecord(type: .runEnd)
+                    end.error = "failed at \(workflowStep.id)"
+                    try? recorder.record(end)
                     try? await recorder.checkpoint()
-                throw EngineError.stepFailed(step: workflowStep.id, error: message, rollback: outcomes, rolledBack: options.rollbackOnFailure)
+                    throw EngineError.stepFailed(step: workflowStep.id, error: message, rollback: outcomes, rolledBack: options.rollbackOnFailure)
+                }
             }
-        }
-        await afterDeploy(applied + unchanged, workflow: workflow, recorder: recorder, services: services)
-        try recorder.record(JournalRecord(type: .runEnd))
+            await afterDeploy(applied + unchanged, workflow: workflow, recorder: recorder, services: services)
+            try recorder.record(JournalRecord(type: .runEnd))
             try await recorder.checkpoint()
-        let state = recorder.state
-        var outputs: [String: [String: String]] = [:]
-        for step in workflow.steps { outputs[step.id] = state.steps[step.id]?.outputs ?? [:] }
-        return DeployReport(workflow: workflow.name, applied: applied, unchanged: unchanged, outputs: outputs, recovered: recovered)
-    }
+            let state = recorder.state
+            var outputs: [String: [String: String]] = [:]
+            for step in workflow.steps { outputs[step.id] = state.steps[step.id]?.outputs ?? [:] }
+            return DeployReport(workflow: workflow.name, applied: applied, unchanged: unchanged, outputs: outputs, recovered: recovered)
+        }
     }
 
     /// Runs `body` holding the workflow's lock, and releases it however `body` ends.
@@ -381,25 +381,25 @@ public final class Engine: @unchecked Sendable {
         guard try await store.hasState() else { throw StateError.noState(folder: store.location) }
         let runID = Self.newRunID()
         return try await locked(store, runID: runID) {
-        let services = ServiceCache()
-        defer { Task { await services.close() } }
+            let services = ServiceCache()
+            defer { Task { await services.close() } }
             let recorder = Recorder(store: store, state: try await store.load(), runID: runID)
-        var begin = JournalRecord(type: .runBegin)
-        begin.command = "teardown"
-        try recorder.record(begin)
-        let targets = recorder.state.teardownOrder.map(\.id)
-        let (removed, failed, pending) = await teardownSteps(targets, workflow: workflow, recorder: recorder, services: services)
-        var end = JournalRecord(type: .runEnd)
-        if !failed.isEmpty || !pending.isEmpty { end.error = "teardown incomplete" }
-        try recorder.record(end)
+            var begin = JournalRecord(type: .runBegin)
+            begin.command = "teardown"
+            try recorder.record(begin)
+            let targets = recorder.state.teardownOrder.map(\.id)
+            let (removed, failed, pending) = await teardownSteps(targets, workflow: workflow, recorder: recorder, services: services)
+            var end = JournalRecord(type: .runEnd)
+            if !failed.isEmpty || !pending.isEmpty { end.error = "teardown incomplete" }
+            try recorder.record(end)
             try await recorder.checkpoint()
-        if !failed.isEmpty || !pending.isEmpty { throw EngineError.teardownIncomplete(failed: failed, pending: pending) }
-        // A teardown that waited on AWS and was resumed reports what every one of its runs removed.
-        let earlier = recorder.state.stepsTornDownByEarlierRuns(ofTeardownRun: recorder.runID)
-        var all = removed
-        for step in earlier { all[step.id] = step.removedOnTeardown ?? [] }
-        return TeardownReport(workflow: name, removed: all, steps: earlier.map(\.id) + targets)
-    }
+            if !failed.isEmpty || !pending.isEmpty { throw EngineError.teardownIncomplete(failed: failed, pending: pending) }
+            // A teardown that waited on AWS and was resumed reports what every one of its runs removed.
+            let earlier = recorder.state.stepsTornDownByEarlierRuns(ofTeardownRun: recorder.runID)
+            var all = removed
+            for step in earlier { all[step.id] = step.removedOnTeardown ?? [] }
+            return TeardownReport(workflow: name, removed: all, steps: earlier.map(\.id) + targets)
+        }
     }
 
     func teardownSteps(

@@ -40,6 +40,10 @@ public protocol Step: Sendable {
     /// call did not complete).
     func rollback(_ records: [UndoRecord], _ context: StepContext) async throws
 
+    /// What a flag change by `ldedge rollout` does not reach in this step (a handler with a
+    /// baked flag snapshot, say), as a warning the command prints; nil when there is none.
+    static func rolloutNotice(_ input: Input) -> String?
+
     /// Removes what the step created and owns (`state.resources`), restoring what it adopted.
     /// Must be resumable: release each resource as soon as it is gone.
     func teardown(_ state: StepState, _ context: StepContext) async throws
@@ -54,6 +58,7 @@ extension Step {
     public static func validate(_ input: Input) -> [InputIssue] { [] }
     public static func stepReferences(_ input: Input) -> [(step: String, path: [String])] { [] }
     public static var documentation: String { "" }
+    public static func rolloutNotice(_ input: Input) -> String? { nil }
 }
 
 /// A problem with an input value found by `Step.validate`; `path` is relative to `with:`.
@@ -179,6 +184,8 @@ public struct StepKind: Sendable {
     let references: @Sendable (_ input: JSONValue) -> [(step: String, path: [String])]
     /// How `ldedge rollout` rewrites this kind's `with:` (nil: the kind has no rollout).
     public let rollout: (@Sendable (_ input: [String: JSONValue], _ change: RolloutChange) throws -> [String: JSONValue])?
+    /// What `ldedge rollout` should warn about this step (`Step.rolloutNotice`).
+    let notice: @Sendable (_ input: JSONValue) -> String?
 
     public init<S: Step>(_ type: S.Type) {
         kind = S.kind
@@ -193,6 +200,7 @@ public struct StepKind: Sendable {
             rollout = nil
         }
         decode = { id, input in S(id: id, input: try input.decode(S.Input.self)) }
+        notice = { input in (try? input.decode(S.Input.self)).flatMap(S.rolloutNotice) }
         validate = { input in
             guard let decoded = try? input.decode(S.Input.self) else { return [] }
             return S.validate(decoded)
@@ -217,10 +225,14 @@ public struct StepKind: Sendable {
         self.outputs = outputs
         self.inputSchema = inputSchema
         self.rollout = nil
+        self.notice = { _ in nil }
         self.references = { _ in [] }
         self.decode = make
         self.validate = validate
     }
+
+    /// The warning `ldedge rollout` prints for a step of this kind with `input`, if any.
+    public func rolloutNotice(input: JSONValue) -> String? { notice(input) }
 
     /// Builds a step from its checked input.
     public func makeStep(id: String, input: JSONValue) throws -> any Step {

@@ -281,7 +281,7 @@ public struct WorkflowService: Sendable {
         let events = json ? EventStream(console: console) : nil
         return await run(command: "teardown", events: events) { result in
             guard let (name, workflow, location) = try await deployedState(argument) else {
-                if json { result.value = nothingDeployedValue(argument) } else { console.out(nothingDeployed(argument)) }
+                if json { result.value = nothingDeployedValue(argument) } else { console.out(nothingDeployed(argument) + "; nothing to tear down") }
                 return .success
             }
             let state = try await location.store(for: name).load()
@@ -460,10 +460,8 @@ extension WorkflowService {
             if state.steps[target.id]?.status != .applied && change != .resume {
                 console.err("note: '\(target.id)' has not been deployed yet; this sets the flag only (run 'ldedge deploy' for the rest)")
             }
-            let snapshotting = workflow.steps.filter { $0.kind == "build-handler" && $0.input["fallback"]?.stringValue != "default" }
-            if !snapshotting.isEmpty {
-                console.err("warning: containers cut off from LaunchDarkly evaluate the flag snapshot baked into the handler at deploy time "
-                    + "(step '\(snapshotting[0].id)'), not this change; run 'ldedge deploy' to refresh the snapshot")
+            for step in workflow.steps {
+                if let notice = registry[step.kind]?.rolloutNotice(input: step.input) { console.err("warning: \(notice) (step '\(step.id)')") }
             }
             let console = self.console
             let interactive = !yes && Console.standardInputIsTerminal
@@ -471,6 +469,15 @@ extension WorkflowService {
             defer { trap.remove() }
             let report = try await engine(state: location, events: events) { if noWait { $0.stepOptions["no-wait"] = "true" } }.deploy(workflow, only: [target.id], command: "rollout") { plan in
                 if let events { events.plan(plan) } else { console.err(PlanRenderer(colors: console.colorsOnStderr).render(plan)) }
+                if plan.hasDrift, !yes {
+                    // Someone changed the targeting in LaunchDarkly since the last run: never overwrite it unasked.
+                    let changed = plan.drift.map(\.summary).joined(separator: "; ")
+                    guard interactive else {
+                        throw EngineError.unresolved(step: target.id, detail: "the targeting was changed outside ldedge since the last run (\(changed)); pass --yes to overwrite it")
+                    }
+                    console.err("the targeting was changed outside ldedge since the last run: \(changed)")
+                    return console.confirm("Overwrite it?")
+                }
                 guard plan.hasChanges else { return true }
                 return interactive ? console.confirm("Change the flag?") : true
             }

@@ -37,6 +37,14 @@ final class FirstRunTests: XCTestCase {
         try runProcess(binary, arguments, in: folder ?? directory.url, environment: environment)
     }
 
+    /// The JSON a command printed: `status --json`'s document, or the `result` of the `summary`
+    /// event that ends an NDJSON stream (`teardown --json`), which must then be the only line.
+    func document(_ stdout: String) throws -> [String: Any]? {
+        let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any]
+        if object?["type"] as? String == "summary" { return object?["result"] as? [String: Any] }
+        return object
+    }
+
     func copyRebrand() throws {
         for folder in ["workflows", "templates"] {
             try FileManager.default.copyItem(at: packageRoot.appendingPathComponent(folder), to: directory.file(folder))
@@ -88,7 +96,7 @@ final class FirstRunTests: XCTestCase {
 
             let json = try ldedge(arguments + ["--json"])
             statuses.insert(json.status)
-            let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+            let object = try document(json.stdout)
             XCTAssertEqual((object?["workflows"] as? [Any])?.count, 0, "\(arguments) --json: \(json.stdout)")
             XCTAssertTrue((object?["message"] as? String)?.hasPrefix("nothing deployed") ?? false, json.stdout)
         }
@@ -110,7 +118,7 @@ final class FirstRunTests: XCTestCase {
         XCTAssertEqual(try ldedge(["teardown", "markers", "--yes"]).status, 0)
         let again = try ldedge(["teardown", "markers", "--yes", "--json"])
         XCTAssertEqual(again.status, 0)
-        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])?["steps"] as? [String], [])
+        XCTAssertEqual(try document(again.stdout)?["steps"] as? [String], [])
     }
 
     /// Every Lambda@Edge limit that literal inputs decide is checked by `validate`, offline, even in

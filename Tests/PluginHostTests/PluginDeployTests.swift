@@ -22,9 +22,11 @@ final class PluginDeployTests: PluginTestCase {
         XCTAssertEqual(calls().map(\.method), ["plan"], "plan calls only the plugin's plan")
         XCTAssertEqual(leftovers(), [])
 
+        // `plan --json` is an NDJSON stream; its `plan` event carries the plan.
         let json = try ldedge(["plan", "wf.yaml", "--json"])
-        let document = try JSONDecoder().decode(JSONValue.self, from: Data(json.stdout.utf8))
-        guard case .array(let steps)? = document["steps"] else { return XCTFail(json.stdout) }
+        let planLine = json.stdout.split(separator: "\n").first { $0.contains("\"type\":\"plan\"") } ?? ""
+        let document = try JSONDecoder().decode(JSONValue.self, from: Data(planLine.utf8))["plan"]
+        guard case .array(let steps)? = document?["steps"] else { return XCTFail(json.stdout) }
         XCTAssertEqual(steps.compactMap { $0["kind"]?.stringValue }, ["run", "./plugins/files.py", "run"])
     }
 

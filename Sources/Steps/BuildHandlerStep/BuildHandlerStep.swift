@@ -61,6 +61,13 @@ public struct BuildHandlerStep: Step {
     }
 
     public static let kind = "build-handler"
+    /// `ldedge rollout` changes the flag, not the snapshot baked into the package.
+    public static func rolloutNotice(_ input: Input) -> String? {
+        guard (input.fallback ?? .snapshot) == .snapshot else { return nil }
+        return "containers cut off from LaunchDarkly evaluate the flag snapshot baked into the handler at deploy time, "
+            + "not this change; run 'ldedge deploy' to refresh the snapshot"
+    }
+
     public static let summary = "Render the LaunchDarkly edge handler (Python or Node.js) and install its dependencies for Lambda"
     public static let documentation = """
         Dry run: renders in memory and shows what would be rebuilt and why, and whether dependencies \
