@@ -30,6 +30,9 @@ struct LDEdgeCommand: CommandPlugin {
                 return
             }
             tool = built.url
+            // SwiftPM may leave the binary untouched when nothing it links changed (a touched file,
+            // say); the stamp records that it is current for the sources as they are now.
+            FileManager.default.createFile(atPath: stamp(in: package).path, contents: Data())
         }
         let process = Process()
         process.executableURL = tool
@@ -42,10 +45,17 @@ struct LDEdgeCommand: CommandPlugin {
         }
     }
 
-    /// `.build/debug/ldedge` when it is newer than Package.swift and everything under Sources/.
+    /// Touched after every build this plugin asks for.
+    func stamp(in package: URL) -> URL {
+        package.appendingPathComponent(".build/debug/ldedge.plugin-stamp")
+    }
+
+    /// `.build/debug/ldedge` when it (or the stamp of the last build this plugin made) is newer
+    /// than Package.swift and everything under Sources/.
     func upToDateBinary(in package: URL) -> URL? {
         let binary = package.appendingPathComponent(".build/debug/ldedge")
-        guard let built = modified(binary) else { return nil }
+        guard let linked = modified(binary) else { return nil }
+        let built = max(linked, modified(stamp(in: package)) ?? linked)
         if let manifest = modified(package.appendingPathComponent("Package.swift")), manifest > built { return nil }
         let sources = package.appendingPathComponent("Sources")
         guard let walker = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: [.contentModificationDateKey]) else { return nil }
