@@ -56,7 +56,7 @@ extension AttachTriggerStep {
             case "restore-role-policy":
                 try await restoreTableAccess(role: record.resource, try record.payload(TableAccessUndo.self), context)
             case "delete-role" where !tearingDown:
-                try await deleteRole(record.resource, context)
+                try await context.deleteRole(record.resource, iam: try clients(context).iam)
                 for resource in context.ownedResources where resource.type == "role" && resource.id == record.resource { try context.release(resource) }
             default:
                 continue
@@ -110,7 +110,7 @@ extension AttachTriggerStep {
         }
         // 3. The role, once nothing runs as it.
         for resource in state.resources where resource.type == "role" && !resource.adopted {
-            try await deleteRole(resource.id, context)
+            try await context.deleteRole(resource.id, iam: try clients(context).iam)
             try context.release(resource)
         }
         try? FileManager.default.removeItem(at: context.workDirectory.appendingPathComponent("code"))
@@ -185,28 +185,4 @@ extension AttachTriggerStep {
         }
     }
 
-    func deleteRole(_ name: String, _ context: StepContext) async throws {
-        let iam = try clients(context).iam
-        let attached: [IAMAttachedPolicy]
-        let inline: [String]
-        do {
-            attached = try await iam.listAttachedRolePolicies(roleName: name)
-            inline = try await iam.listRolePolicies(roleName: name)
-        } catch where error.isAWSNotFound {
-            return
-        }
-        for policy in attached {
-            try await context.perform("detach \(policy.policyName) from role \(name)") {
-                do { try await iam.detachRolePolicy(roleName: name, policyArn: policy.policyArn) } catch where error.isAWSNotFound {}
-            }
-        }
-        for policy in inline {
-            try await context.perform("delete inline policy \(policy) of role \(name)") {
-                do { try await iam.deleteRolePolicy(roleName: name, policyName: policy) } catch where error.isAWSNotFound {}
-            }
-        }
-        try await context.perform("delete role \(name)") {
-            do { try await iam.deleteRole(name: name) } catch where error.isAWSNotFound {}
-        }
-    }
 }

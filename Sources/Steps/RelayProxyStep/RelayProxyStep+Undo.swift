@@ -148,31 +148,9 @@ extension RelayProxyStep {
         try release("table", name, context)
     }
 
-    /// Deletes the role's inline and managed policies, then the role.
+    /// Deletes the role (its policies first, in AWSStepSupport) and releases it.
     func deleteRole(_ name: String, _ context: StepContext) async throws {
-        let iam = try client(context).iam
-        let attached: [IAMAttachedPolicy]
-        let inline: [String]
-        do {
-            attached = try await iam.listAttachedRolePolicies(roleName: name)
-            inline = try await iam.listRolePolicies(roleName: name)
-        } catch where error.isAWSNotFound {
-            try release("role", name, context)
-            return
-        }
-        for policy in attached {
-            try await context.perform("detach \(policy.policyName) from role \(name)") {
-                do { try await iam.detachRolePolicy(roleName: name, policyArn: policy.policyArn) } catch where error.isAWSNotFound {}
-            }
-        }
-        for policy in inline {
-            try await context.perform("delete inline policy \(policy) of role \(name)") {
-                do { try await iam.deleteRolePolicy(roleName: name, policyName: policy) } catch where error.isAWSNotFound {}
-            }
-        }
-        try await context.perform("delete role \(name)") {
-            do { try await iam.deleteRole(name: name) } catch where error.isAWSNotFound {}
-        }
+        try await context.deleteRole(name, iam: try client(context).iam)
         try release("role", name, context)
     }
 }

@@ -30,3 +30,31 @@ extension Error {
     public var awsCode: String? { (self as? AWSError)?.code }
     public var isAWSNotFound: Bool { (self as? AWSError)?.isNotFound ?? false }
 }
+
+extension StepContext {
+    /// Deletes an IAM role a step created: its managed policies are detached and its inline
+    /// policies deleted first, each journaled; a role (or policy) already gone is not an error.
+    public func deleteRole(_ name: String, iam: IAMClient) async throws {
+        let attached: [IAMAttachedPolicy]
+        let inline: [String]
+        do {
+            attached = try await iam.listAttachedRolePolicies(roleName: name)
+            inline = try await iam.listRolePolicies(roleName: name)
+        } catch where error.isAWSNotFound {
+            return
+        }
+        for policy in attached {
+            try await perform("detach \(policy.policyName) from role \(name)") {
+                do { try await iam.detachRolePolicy(roleName: name, policyArn: policy.policyArn) } catch where error.isAWSNotFound {}
+            }
+        }
+        for policy in inline {
+            try await perform("delete inline policy \(policy) of role \(name)") {
+                do { try await iam.deleteRolePolicy(roleName: name, policyName: policy) } catch where error.isAWSNotFound {}
+            }
+        }
+        try await perform("delete role \(name)") {
+            do { try await iam.deleteRole(name: name) } catch where error.isAWSNotFound {}
+        }
+    }
+}
