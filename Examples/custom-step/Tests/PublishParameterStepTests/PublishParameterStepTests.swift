@@ -122,6 +122,7 @@ final class PublishParameterStepTests: XCTestCase {
             """)
         let validate = try runProcess(binary, ["validate", "bad.yaml"], in: directory.url)
         XCTAssertEqual(validate.status, 65)
-        XCTAssertTrue(validate.stderr.contains("bad.yaml:5:18: error: step 'domain' (publish-parameter): 'name' must not start with aws or ssm"), validate.stderr)
+        // A step's rule about a value is located at the value's key, as for the built-in steps.
+        XCTAssertTrue(validate.stderr.contains("bad.yaml:5:12: error: step 'domain' (publish-parameter): 'name' must not start with aws or ssm"), validate.stderr)
     }
 }
