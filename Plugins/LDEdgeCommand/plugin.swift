@@ -32,7 +32,7 @@ struct LDEdgeCommand: CommandPlugin {
             tool = built.url
             // SwiftPM may leave the binary untouched when nothing it links changed (a touched file,
             // say); the stamp records that it is current for the sources as they are now.
-            FileManager.default.createFile(atPath: stamp(in: package).path, contents: Data())
+            _ = FileManager.default.createFile(atPath: stamp(in: package).path, contents: Data())
         }
         let process = Process()
         process.executableURL = tool
