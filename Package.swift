@@ -1,9 +1,8 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-// Language mode 5 keeps strict-concurrency diagnostics as warnings while the
-// clients are built out; every module still compiles with the Swift 6 compiler.
-let settings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+// Swift 6 language mode (complete data-race checking) for every target of the project.
+let settings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 /// One module per step kind (DESIGN.md): each depends on the core and the clients it needs.
 func step(_ name: String, _ extra: [Target.Dependency] = []) -> Target {
@@ -17,7 +16,7 @@ func step(_ name: String, _ extra: [Target.Dependency] = []) -> Target {
 
 let package = Package(
     name: "ldedge",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         // The `ldedge` executable is the root package's implicit product of the `ldedge` target
         // (`swift build --product ldedge` builds it). It is deliberately not declared: product
@@ -40,6 +39,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
     ],
     targets: [
         // Command line: thin ArgumentParser commands, one file each, as a library
@@ -75,7 +76,7 @@ let package = Package(
         // `ldedge invoke`: runs a packaged handler locally with CloudFront events.
         .target(
             name: "Invoke",
-            dependencies: ["LDEdgeCore", "Archive", .product(name: "Yams", package: "Yams")],
+            dependencies: ["LDEdgeCore", "Archive", "ChildProcess", .product(name: "Yams", package: "Yams")],
             swiftSettings: settings
         ),
 
@@ -91,10 +92,10 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        step("RunStep"),
+        step("RunStep", ["ChildProcess"]),
         step("CleanupStep"),
         step("BuildHandlerStep", [
-            "LaunchDarkly", "LaunchDarklyStepSupport", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto"),
+            "ChildProcess", "LaunchDarkly", "LaunchDarklyStepSupport", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto"),
         ]),
         step("PackageZipStep", ["Archive", .product(name: "Crypto", package: "swift-crypto")]),
         step("UploadSiteStep", ["AWS", "AWSStepSupport", "Git"]),
@@ -104,7 +105,7 @@ let package = Package(
         step("FlipFlagStep", ["LaunchDarkly", "LaunchDarklyStepSupport", "AWS", "AWSStepSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
 
         // External step plugins (uses: ./path, plugin:NAME): JSON-RPC 2.0 over stdio (docs/plugins.md).
-        .target(name: "PluginHost", dependencies: ["LDEdgeCore"], path: "Sources/Steps/Support/PluginHost", swiftSettings: settings),
+        .target(name: "PluginHost", dependencies: ["LDEdgeCore", "ChildProcess"], path: "Sources/Steps/Support/PluginHost", swiftSettings: settings),
 
         // What the AWS and the LaunchDarkly step kinds share (steps never depend on each other).
         .target(name: "AWSStepSupport", dependencies: ["LDEdgeCore", "AWS"], path: "Sources/Steps/Support/AWSStepSupport", swiftSettings: settings),
@@ -151,6 +152,16 @@ let package = Package(
 
         // Benchmark: the upload-site sync against `aws s3 sync` on the emulator (Benchmarks/site-sync/run.sh).
         .executableTarget(name: "site-sync-bench", dependencies: ["LDEdgeCore", "UploadSiteStep"], path: "Benchmarks/site-sync", exclude: ["run.sh"], swiftSettings: settings),
+
+        // Every child process (run steps, pip, plugins, the handler runner), on swift-subprocess.
+        .target(
+            name: "ChildProcess",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
+            ],
+            swiftSettings: settings
+        ),
 
         // System libraries and their thin wrappers.
         .systemLibrary(

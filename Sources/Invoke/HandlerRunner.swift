@@ -1,12 +1,12 @@
+import ChildProcess
 import Foundation
 import LDEdgeCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A Lambda-like container for an unzipped package: one runner process (scripts/handler-runner)
-/// that loads the handler once and serves many events, so the SDK client stays warm.
-public final class HandlerRunner: @unchecked Sendable {
+/// that loads the handler once and serves many events, so the SDK client stays warm. The runner
+/// is a `ChildProcess`: every wait is asynchronous, and it is stopped and reaped when the runner
+/// is closed, the session ends or the task is cancelled.
+public final class HandlerRunner: Sendable {
     /// One invocation's result.
     public struct Invocation: Sendable {
         public var response: JSONValue
@@ -15,16 +15,21 @@ public final class HandlerRunner: @unchecked Sendable {
         public var timedOut: Bool
     }
 
+    /// One event line for the runner, answered with the runner's next line.
+    struct Request: Sendable {
+        var line: String
+        var timeout: Duration
+        var reply: CheckedContinuation<LineQueue.Next, Never>
+    }
+
     public let runtime: String
     /// Process start to the runner's "ready" (the init phase, including the SDK's first fetch).
-    public private(set) var initMs: Double = 0
-    private let process = Process()
-    private let input = Pipe()
-    private let output = Pipe()
-    private var reader: LineReader
+    public let initMs: Double
+    private let requests: AsyncStream<Request>.Continuation
+    private let running: Task<Void, Never>
 
     /// Starts the runner for `runtime` (python3.12, nodejs20.x) on `directory` and waits for it to load.
-    public init(runtime: String, directory: String, handler: String, runnerDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment, timeout: Double = 5, startTimeout: Double = 30) throws {
+    public init(runtime: String, directory: String, handler: String, runnerDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment, timeout: Double = 5, startTimeout: Double = 30) async throws {
         self.runtime = runtime
         let script: URL
         let program: String
@@ -37,39 +42,67 @@ public final class HandlerRunner: @unchecked Sendable {
         } else {
             throw InvokeError.unsupportedRuntime(runtime)
         }
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [program, script.path, "--dir", directory, "--handler", handler, "--timeout", String(timeout)]
-        process.environment = environment
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        reader = LineReader(descriptor: output.fileHandleForReading.fileDescriptor)
-        let started = DispatchTime.now()
-        do {
-            try process.run()
-        } catch {
-            throw InvokeError.runnerFailed("cannot start \(program) \(script.path): \(error.localizedDescription)")
+        let child = ChildProcess(program, [script.path, "--dir", directory, "--handler", handler, "--timeout", String(timeout)], environment: environment, grace: .seconds(2))
+        let (stream, requests) = AsyncStream<Request>.makeStream()
+        let started = ContinuousClock.now
+        let (readyStream, readyContinuation) = AsyncStream<Result<LineQueue.Next, any Error>>.makeStream()
+        running = Task {
+            do {
+                _ = try await child.interact(onStandardError: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }) { conversation in
+                    readyContinuation.yield(.success(await conversation.nextLine(timeout: .seconds(startTimeout))))
+                    for await request in stream {
+                        guard await conversation.send(request.line) else {
+                            request.reply.resume(returning: .end)
+                            continue
+                        }
+                        request.reply.resume(returning: await conversation.nextLine(timeout: request.timeout))
+                    }
+                }
+            } catch {
+                readyContinuation.yield(.failure(error))
+            }
+            readyContinuation.finish()
+            // Whatever arrives after the runner ended is answered with its end.
+            requests.finish()
+            for await request in stream { request.reply.resume(returning: .end) }
         }
-        let ready = try readMessage(timeout: startTimeout)
+        self.requests = requests
+        var first: Result<LineQueue.Next, any Error> = .success(.end)
+        for await value in readyStream {
+            first = value
+            break
+        }
+        let ready: JSONValue
+        do {
+            ready = try Self.message(try first.get(), timeout: startTimeout)
+        } catch let error as ChildProcessError {
+            requests.finish()
+            throw InvokeError.runnerFailed("cannot start \(program) \(script.path): \(error)")
+        } catch {
+            requests.finish()
+            await running.value
+            throw error
+        }
         guard ready["type"]?.stringValue == "ready" else {
-            close()
+            requests.finish()
+            await running.value
             throw InvokeError.runnerFailed("the handler did not load:\n\(ready["error"]?.stringValue ?? "\(ready)")")
         }
-        initMs = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+        let elapsed = ContinuousClock.now - started
+        initMs = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
     }
 
-    deinit { close() }
+    deinit { requests.finish() }
 
     /// Sends one event and waits for the handler's answer.
-    public func invoke(_ event: JSONValue, timeout: Double = 30) throws -> Invocation {
-        var line = try JSONEncoder.canonical.encode(JSONValue.object(["event": event]))
-        line.append(0x0A)
-        do {
-            try input.fileHandleForWriting.write(contentsOf: line)
-        } catch {
-            throw InvokeError.runnerFailed("the runner stopped: \(error.localizedDescription)")
+    public func invoke(_ event: JSONValue, timeout: Double = 30) async throws -> Invocation {
+        let line = String(decoding: try JSONEncoder.canonical.encode(JSONValue.object(["event": event])), as: UTF8.self)
+        let next = await withCheckedContinuation { (continuation: CheckedContinuation<LineQueue.Next, Never>) in
+            if case .terminated = requests.yield(Request(line: line, timeout: .seconds(timeout), reply: continuation)) {
+                continuation.resume(returning: .end)
+            }
         }
-        let message = try readMessage(timeout: timeout)
+        let message = try Self.message(next, timeout: timeout)
         let duration: Double
         if case .number(let value) = message["durationMs"] ?? .null { duration = value } else { duration = 0 }
         guard message["type"]?.stringValue == "result", let response = message["response"] else {
@@ -78,66 +111,30 @@ public final class HandlerRunner: @unchecked Sendable {
         return Invocation(response: response, durationMs: duration, timedOut: message["timedOut"] == .bool(true))
     }
 
-    /// Stops the runner (closing its input ends it like a container being recycled).
+    /// Closes the runner's input, which ends it like a container being recycled; one that does not
+    /// exit is stopped (SIGTERM to its process group, then SIGKILL) and reaped. Does not wait.
     public func close() {
-        try? input.fileHandleForWriting.close()
-        let deadline = Date().addingTimeInterval(2)
-        while process.isRunning, Date() < deadline { usleep(10_000) }
-        // SIGKILL, not SIGTERM: a child started from a dispatch worker thread inherits its blocked
-        // signal mask (SIGTERM included), so SIGTERM would never arrive.
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        requests.finish()
     }
 
-    private func readMessage(timeout: Double) throws -> JSONValue {
-        guard let line = try reader.readLine(timeout: timeout) else {
-            throw InvokeError.runnerFailed(process.isRunning ? "the runner did not answer within \(Int(timeout)) s" : "the runner exited (status \(process.isRunning ? 0 : process.terminationStatus)); see its output above")
-        }
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: line)
-        } catch {
-            throw InvokeError.runnerFailed("the runner wrote something that is not JSON: \(String(decoding: line.prefix(200), as: UTF8.self))")
-        }
-    }
-}
-
-/// Reads newline-terminated lines from a file descriptor, with a timeout.
-struct LineReader {
-    let descriptor: Int32
-    private var buffer: [UInt8] = []
-
-    init(descriptor: Int32) {
-        self.descriptor = descriptor
+    /// Closes the runner and returns once it has exited and been reaped.
+    public func stop() async {
+        requests.finish()
+        await running.value
     }
 
-    /// The next line without its newline; nil at end of file or when `timeout` seconds pass.
-    mutating func readLine(timeout: Double) throws -> Data? {
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let line = Data(buffer[..<newline])
-                buffer.removeSubrange(...newline)
-                return line
+    private static func message(_ next: LineQueue.Next, timeout: Double) throws -> JSONValue {
+        switch next {
+        case .end:
+            throw InvokeError.runnerFailed("the runner exited; see its output above")
+        case .timedOut:
+            throw InvokeError.runnerFailed("the runner did not answer within \(Int(timeout)) s")
+        case .line(let line):
+            do {
+                return try JSONDecoder().decode(JSONValue.self, from: Data(line.utf8))
+            } catch {
+                throw InvokeError.runnerFailed("the runner wrote something that is not JSON: \(line.prefix(200))")
             }
-            let now = DispatchTime.now().uptimeNanoseconds
-            guard now < deadline else { return nil }
-            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, Int32(min(Double(Int32.max), Double(deadline - now) / 1e6)))
-            if ready < 0 {
-                if errno == EINTR { continue }
-                throw InvokeError.runnerFailed("cannot read from the runner: \(String(cString: strerror(errno)))")
-            }
-            if ready == 0 { continue }
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw InvokeError.runnerFailed("cannot read from the runner: \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { return nil }
-            buffer.append(contentsOf: chunk[0..<count])
         }
     }
 }

@@ -39,21 +39,31 @@ public struct InvokeService: Sendable {
     }
 
     /// Runs the invocation(s) and returns what goes to stdout; progress goes to `progress`.
-    public func run(_ options: InvokeOptions, progress: (String) -> Void = { _ in }) throws -> String {
+    public func run(_ options: InvokeOptions, progress: (String) -> Void = { _ in }) async throws -> String {
         let package = try resolvePackage(options)
         let runnerDirectory = try RunnerLocator.locate(environment: options.environment)
         progress("starting \(package.runtime) runner for \(package.zip)")
-        let session = try InvokeSession(package: package, runnerDirectory: runnerDirectory,
-                                        environment: HandlerEnvironment.make(options.environment, package: package))
-        defer { session.close() }
+        let session = try await InvokeSession(package: package, runnerDirectory: runnerDirectory,
+                                              environment: HandlerEnvironment.make(options.environment, package: package))
+        do {
+            let output = try await run(options, session: session, package: package, progress: progress)
+            await session.stop()
+            return output
+        } catch {
+            await session.stop()
+            throw error
+        }
+    }
+
+    private func run(_ options: InvokeOptions, session: InvokeSession, package: HandlerPackage, progress: (String) -> Void) async throws -> String {
         progress(String(format: "handler loaded in %.0f ms (process start, import, SDK initialisation)", session.runner.initMs))
         if let count = options.ips {
             guard count > 0 else { throw InvokeError.badOption("--ips needs a positive number of invocations") }
             let seed = options.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
-            let report = try session.split(count: count, request: options.request, seed: seed)
+            let report = try await session.split(count: count, request: options.request, seed: seed)
             return options.json ? try Self.pretty(try JSONValue(encoding: report)) : report.summary
         }
-        let invocation = try session.invoke(options.request)
+        let invocation = try await session.invoke(options.request)
         if options.json { return try Self.pretty(invocation.response) }
         let response = HandlerResponse(invocation.response)
         let site = response.servesNewSite(newPrefix: package.newPrefix) ? "new site" : "old site"

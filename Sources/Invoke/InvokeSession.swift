@@ -3,18 +3,18 @@ import Foundation
 import LDEdgeCore
 
 /// A packaged handler unzipped into a temporary folder and running in a warm local runner.
-public final class InvokeSession: @unchecked Sendable {
+public final class InvokeSession: Sendable {
     public let package: HandlerPackage
     public let runner: HandlerRunner
     private let directory: URL
 
     /// Unzips `package` (exactly the bytes Lambda would get) and starts its runner.
-    public init(package: HandlerPackage, runnerDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public init(package: HandlerPackage, runnerDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment) async throws {
         self.package = package
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ldedge-invoke-\(UUID().uuidString)")
         do {
             try ZipReader.extract(package.zip, to: directory.path)
-            runner = try HandlerRunner(runtime: package.runtime, directory: directory.path, handler: package.handler, runnerDirectory: runnerDirectory, environment: environment)
+            runner = try await HandlerRunner(runtime: package.runtime, directory: directory.path, handler: package.handler, runnerDirectory: runnerDirectory, environment: environment)
         } catch {
             try? FileManager.default.removeItem(at: directory)
             throw error
@@ -23,17 +23,24 @@ public final class InvokeSession: @unchecked Sendable {
 
     deinit { close() }
 
+    /// Ends the runner (without waiting for it) and removes the unzipped package.
     public func close() {
         runner.close()
         try? FileManager.default.removeItem(at: directory)
     }
 
-    public func invoke(_ request: ViewerRequest) throws -> HandlerRunner.Invocation {
-        try runner.invoke(request.event)
+    /// Ends the runner, waits until it has exited, and removes the unzipped package.
+    public func stop() async {
+        await runner.stop()
+        close()
+    }
+
+    public func invoke(_ request: ViewerRequest) async throws -> HandlerRunner.Invocation {
+        try await runner.invoke(request.event)
     }
 
     /// Invokes `count` random client IPs on the same request and counts old and new site answers.
-    public func split(count: Int, request: ViewerRequest, seed: UInt64) throws -> SplitReport {
+    public func split(count: Int, request: ViewerRequest, seed: UInt64) async throws -> SplitReport {
         var generator = SplitMix64(seed: seed)
         var report = SplitReport(count: count, seed: seed)
         var durations: [Double] = []
@@ -42,7 +49,7 @@ public final class InvokeSession: @unchecked Sendable {
         for _ in 0..<count {
             var event = request
             event.clientIp = Self.randomIP(&generator)
-            let invocation = try runner.invoke(event.event)
+            let invocation = try await runner.invoke(event.event)
             let isNew = HandlerResponse(invocation.response).servesNewSite(newPrefix: package.newPrefix)
             if let earlier = answers[event.clientIp], earlier != isNew { report.inconsistent += 1 }
             answers[event.clientIp] = isNew

@@ -81,7 +81,7 @@ struct InvokeCommand: AsyncParsableCommand {
             options.json = json
             options.ips = ips
             options.seed = seed
-            let output = try service.run(options) { message in
+            let output = try await service.run(options) { message in
                 FileHandle.standardError.write(Data("\(message)\n".utf8))
             }
             print(output)

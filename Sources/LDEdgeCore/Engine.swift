@@ -101,7 +101,7 @@ public struct TeardownReport: Codable, Sendable {
 
 /// Plans, applies, rolls back and tears down workflows: plan everything first, apply one step at
 /// a time, unwind in reverse on failure.
-public final class Engine: @unchecked Sendable {
+public final class Engine: Sendable {
     public let registry: StepRegistry
     public let options: EngineOptions
     public let reporter: any Reporter
@@ -237,7 +237,7 @@ public final class Engine: @unchecked Sendable {
                     if begun.last == workflowStep.id {
                         var failed = JournalRecord(type: .stepFailed, step: workflowStep.id)
                         failed.error = message
-                        try? recorder.record(failed)
+                        _ = try? recorder.record(failed)
                     }
                     var outcomes: [RollbackOutcome] = []
                     if options.rollbackOnFailure {
@@ -248,7 +248,7 @@ public final class Engine: @unchecked Sendable {
                     }
                     var end = JournalRecord(type: .runEnd)
                     end.error = "failed at \(workflowStep.id)"
-                    try? recorder.record(end)
+                    _ = try? recorder.record(end)
                     try? await recorder.checkpoint()
                     throw EngineError.stepFailed(step: workflowStep.id, error: message, rollback: outcomes, rolledBack: options.rollbackOnFailure)
                 }
@@ -344,7 +344,7 @@ public final class Engine: @unchecked Sendable {
             let message = Secrets.shared.redact("\(error)")
             var record = JournalRecord(type: .stepRolledBack, step: id)
             record.error = "rollback failed: \(message)"
-            try? recorder.record(record)
+            _ = try? recorder.record(record)
             try? await recorder.flush()
             reporter.report(.stepFailed(id: id, phase: "rollback", error: message))
             return RollbackOutcome(step: id, undone: 0, error: message)
@@ -434,14 +434,14 @@ public final class Engine: @unchecked Sendable {
             } catch let error as TeardownPending {
                 var record = JournalRecord(type: .teardownPending, step: id)
                 record.error = error.reason
-                try? recorder.record(record)
+                _ = try? recorder.record(record)
                 pending[id] = error.reason
                 reporter.report(.stepWaiting(id: id, phase: "teardown", reason: error.reason))
             } catch {
                 let message = Secrets.shared.redact("\(error)")
                 var record = JournalRecord(type: .stepFailed, step: id)
                 record.error = "teardown failed: \(message)"
-                try? recorder.record(record)
+                _ = try? recorder.record(record)
                 failed[id] = message
                 reporter.report(.stepFailed(id: id, phase: "teardown", error: message))
             }
@@ -456,8 +456,9 @@ public final class Engine: @unchecked Sendable {
     ) -> StepContext {
         let store = store(for: state.workflow)
         let directory = workflowDirectory(workflow, state)
-        let handler: (@Sendable ([String]) async throws -> [String])? = recorder.map { recorder in
-            { [weak self] ids in
+        var handler: (@Sendable ([String]) async throws -> [String])?
+        if let recorder {
+            handler = { @Sendable [weak self] ids in
                 guard let self else { return [] }
                 let order = recorder.state.teardownOrder.map(\.id).filter { $0 != stepID }
                 let targets = ids.isEmpty ? order : order.filter { ids.contains($0) }

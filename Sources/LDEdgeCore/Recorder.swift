@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Journals a run's records through the store and keeps the folded state in memory.
 public final class Recorder: @unchecked Sendable {
@@ -85,27 +86,50 @@ public struct DryRunViolation: Error, CustomStringConvertible {
     public var description: String { "refused to '\(action)' during a dry run (plan changes nothing)" }
 }
 
-/// Process-wide flag set by SIGINT/SIGTERM; the engine stops before the next change.
-public final class InterruptFlag: @unchecked Sendable {
+/// Process-wide flag set by SIGINT/SIGTERM; the engine stops before the next change, and work
+/// waiting in `StepContext.interruptible` (a `run` step's command) is cancelled at once.
+public final class InterruptFlag: Sendable {
     public static let shared = InterruptFlag()
-    private let lock = NSLock()
-    private var raised = false
 
-    public var isRaised: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return raised
+    private struct Contents {
+        var raised = false
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter: UInt64 = 0
     }
+    private let contents = Mutex(Contents())
+
+    public var isRaised: Bool { contents.withLock { $0.raised } }
 
     public func raise() {
-        lock.lock()
-        raised = true
-        lock.unlock()
+        let waiters = contents.withLock { contents in
+            contents.raised = true
+            defer { contents.waiters = [:] }
+            return Array(contents.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
     public func clear() {
-        lock.lock()
-        raised = false
-        lock.unlock()
+        contents.withLock { $0.raised = false }
+    }
+
+    /// Returns when the flag is raised (at once if it is), or when the calling task is cancelled.
+    public func wait() async {
+        let id = contents.withLock { contents -> UInt64 in
+            contents.nextWaiter += 1
+            return contents.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = contents.withLock { contents -> Bool in
+                    if contents.raised || Task.isCancelled { return true }
+                    contents.waiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            contents.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
     }
 }

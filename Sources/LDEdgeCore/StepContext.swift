@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What a step sees of the run: its identity, the workflow, recorded state, options, and the
 /// one door to change the world (`perform`), which journals first and refuses in a dry run.
@@ -78,7 +79,7 @@ public final class StepContext: @unchecked Sendable {
             result.intent = seq
             result.ok = false
             result.error = Secrets.shared.redact("\(error)")
-            try? recorder.record(result)
+            _ = try? recorder.record(result)
             throw error
         }
     }
@@ -164,13 +165,35 @@ public final class StepContext: @unchecked Sendable {
         reporter.report(.progress(step: stepID, message: Secrets.shared.redact(message)))
     }
 
+    /// Runs `body` (waiting on a child process, say) so that SIGINT/SIGTERM during an apply
+    /// cancels it at once instead of after it ends; then throws `Interrupted`. Outside an apply
+    /// (a rollback after the interrupt, a teardown) `body` runs to its end.
+    public func interruptible<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard phase == .apply else { return try await body() }
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                await InterruptFlag.shared.wait()
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                // Cancelling the group stops `body` (and the process it waits on) before this returns.
+                group.cancelAll()
+                try? await group.waitForAll()
+                throw Interrupted()
+            }
+            return value
+        }
+    }
+
     /// Throws `Interrupted` when SIGINT/SIGTERM arrived; call it inside long waits.
     public func checkInterrupted() throws {
         if InterruptFlag.shared.isRaised, phase == .apply { throw Interrupted() }
     }
 
     /// One shared instance per run of something expensive (an HTTP client), made on first use.
-    public func shared<T>(_ key: String, make: () throws -> T) rethrows -> T {
+    public func shared<T: Sendable>(_ key: String, make: () throws -> T) rethrows -> T {
         try services.value(key, make: make)
     }
 
@@ -188,35 +211,34 @@ public final class StepContext: @unchecked Sendable {
 }
 
 /// Shared per-run instances (HTTP clients), closed by the engine at the end of a run.
-public final class ServiceCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [String: Any] = [:]
-    private var closers: [@Sendable () async -> Void] = []
+public final class ServiceCache: Sendable {
+    private struct Contents {
+        var values: [String: any Sendable] = [:]
+        var closers: [@Sendable () async -> Void] = []
+    }
+    private let contents = Mutex(Contents())
 
     public init() {}
 
-    func value<T>(_ key: String, make: () throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        if let value = values[key] as? T { return value }
-        let value = try make()
-        values[key] = value
-        return value
+    func value<T: Sendable>(_ key: String, make: () throws -> T) rethrows -> T {
+        try contents.withLock { contents in
+            if let value = contents.values[key] as? T { return value }
+            let value = try make()
+            contents.values[key] = value
+            return value
+        }
     }
 
     /// Registers cleanup to run at the end of the run (shutting down an HTTP client, say).
     public func onClose(_ closer: @escaping @Sendable () async -> Void) {
-        lock.lock()
-        closers.append(closer)
-        lock.unlock()
+        contents.withLock { $0.closers.append(closer) }
     }
 
     public func close() async {
-        lock.lock()
-        let current = closers
-        closers = []
-        values = [:]
-        lock.unlock()
+        let current = contents.withLock { contents in
+            defer { contents = Contents() }
+            return contents.closers
+        }
         for closer in current.reversed() { await closer() }
     }
 }

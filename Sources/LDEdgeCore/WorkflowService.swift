@@ -74,7 +74,7 @@ public struct WorkflowService: Sendable {
                 console.diagnostics(diagnostics)
                 console.err("the plan has errors; nothing was changed")
                 return .invalidWorkflow
-            case .teardownIncomplete(let failed, let pending):
+            case .teardownIncomplete(let failed, _):
                 if failed.isEmpty {
                     // Waiting on AWS (replicas) is the expected course of a Lambda@Edge teardown, not a failure.
                     console.err(console.paint("\(error)", "33"))

@@ -90,8 +90,8 @@ final class ZipWriterTests: XCTestCase {
         try output.finish()
         let destination = scratch.appendingPathComponent("out").path
         try ZipReader.extract(zip, to: destination)
-        XCTAssertEqual(try String(contentsOfFile: destination + "/pkg/module.py"), String(repeating: "x = 1\n", count: 2000))
-        XCTAssertEqual(try String(contentsOfFile: destination + "/pkg/__init__.py"), "")
+        XCTAssertEqual(try String(contentsOfFile: destination + "/pkg/module.py", encoding: .utf8), String(repeating: "x = 1\n", count: 2000))
+        XCTAssertEqual(try String(contentsOfFile: destination + "/pkg/__init__.py", encoding: .utf8), "")
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: destination + "/bin/tool"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: destination + "/.git/HEAD"))
         let entries = try ZipReader.entries(of: zip)

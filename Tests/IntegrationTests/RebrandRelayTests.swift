@@ -105,7 +105,7 @@ final class RebrandRelayTests: XCTestCase {
             done = result.status == 0
             if !done {
                 XCTAssertEqual(result.status, ExitStatus.teardownPending.rawValue, result.stderr)
-                Thread.sleep(forTimeInterval: 0.5)
+                try await Task.sleep(for: .milliseconds(500))
             }
         }
         XCTAssertTrue(done, "teardown finished")

@@ -187,7 +187,7 @@ final class RebrandTests: XCTestCase {
         let waiting = try ldedge(["status"])
         XCTAssertTrue(waiting.stdout.contains("waiting: function"), waiting.stdout)
 
-        Thread.sleep(forTimeInterval: 4.5)
+        try await Task.sleep(for: .milliseconds(4500))
         let last = try ldedge(["teardown", "--yes"])
         XCTAssertEqual(last.status, 0, last.stderr)
         for id in ["flag", "trigger", "package", "build", "cdn", "site"] {

@@ -25,7 +25,7 @@ final class HandlerFallbackTests: XCTestCase {
     /// ldedge_eval.py and the SDK (`launchdarkly-server-sdk` from PyPI) in one Python process:
     /// 100,000 keys for every shape (off, single variation, 20 rollout weight sets and the rollout
     /// variants), plus a sample through the SDK's public client.
-    func testSmallEvaluatorIsIdenticalToTheOfficialSDK() throws {
+    func testSmallEvaluatorIsIdenticalToTheOfficialSDK() async throws {
         let script = HandlerFixtures.runnerDirectory.appendingPathComponent("evaluator_equivalence.py")
         let result = try HandlerFixtures.run("python3", [script.path, "--keys", "100000", "--weight-sets", "20"])
         let line = try XCTUnwrap(result.output.split(separator: "\n").last(where: { $0.hasPrefix("{") }), result.output)
@@ -63,10 +63,10 @@ final class HandlerFallbackTests: XCTestCase {
 
     static let fixedIPs = (0..<1000).map { "100.\(64 + $0 / 250).\($0 % 250).\(1 + $0 % 200)" }
 
-    func answers(_ session: InvokeSession) throws -> [String: Bool] {
+    func answers(_ session: InvokeSession) async throws -> [String: Bool] {
         var result: [String: Bool] = [:]
         for ip in Self.fixedIPs {
-            let invocation = try session.invoke(ViewerRequest(clientIp: ip))
+            let invocation = try await session.invoke(ViewerRequest(clientIp: ip))
             XCTAssertFalse(invocation.timedOut)
             result[ip] = HandlerResponse(invocation.response).servesNewSite(newPrefix: "/site/beta/")
         }
@@ -84,14 +84,14 @@ final class HandlerFallbackTests: XCTestCase {
         XCTAssertNil(flag?["version"], "no version counter in the package: it changes only with the targeting")
 
         let package = try PackageLocator(stateRoot: stateRoot).locate(workflow: "fallback")
-        let up = try InvokeSession(package: package, runnerDirectory: HandlerFixtures.runnerDirectory)
-        let withLaunchDarkly = try answers(up)
+        let up = try await InvokeSession(package: package, runnerDirectory: HandlerFixtures.runnerDirectory)
+        let withLaunchDarkly = try await answers(up)
         up.close()
         await sandbox.stop()
 
-        let down = try InvokeSession(package: package, runnerDirectory: HandlerFixtures.runnerDirectory)
+        let down = try await InvokeSession(package: package, runnerDirectory: HandlerFixtures.runnerDirectory)
         defer { down.close() }
-        let withoutLaunchDarkly = try answers(down)
+        let withoutLaunchDarkly = try await answers(down)
         let moved = Self.fixedIPs.filter { withLaunchDarkly[$0] != withoutLaunchDarkly[$0] }
         XCTAssertEqual(moved.count, 0, "visitors that changed site with LaunchDarkly stopped: \(moved.prefix(5))")
         let share = Double(withoutLaunchDarkly.values.filter { $0 }.count) / Double(Self.fixedIPs.count)
@@ -136,9 +136,9 @@ final class HandlerFallbackTests: XCTestCase {
         let dir = try XCTUnwrap(report.outputs["build"]?["dir"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ldedge_snapshot.json"), "fallback default bakes no snapshot")
         await sandbox.stop()
-        let session = try InvokeSession(package: try PackageLocator(stateRoot: stateRoot).locate(workflow: "nofallback"), runnerDirectory: HandlerFixtures.runnerDirectory)
+        let session = try await InvokeSession(package: try PackageLocator(stateRoot: stateRoot).locate(workflow: "nofallback"), runnerDirectory: HandlerFixtures.runnerDirectory)
         defer { session.close() }
-        let split = try session.split(count: 200, request: ViewerRequest(), seed: 9)
+        let split = try await session.split(count: 200, request: ViewerRequest(), seed: 9)
         XCTAssertEqual(split.oldSite, 200, split.summary)
     }
 
@@ -150,10 +150,10 @@ final class HandlerFallbackTests: XCTestCase {
         let (stateRoot, _) = try await deploy(
             HandlerFixtures.handlerWorkflow(name: "events", baseURI: nil, sdkKey: nil, extraBuildInputs: ["events": "flush"]),
             environment: environment, name: "events")
-        let session = try InvokeSession(package: try PackageLocator(stateRoot: stateRoot).locate(workflow: "events"), runnerDirectory: HandlerFixtures.runnerDirectory)
+        let session = try await InvokeSession(package: try PackageLocator(stateRoot: stateRoot).locate(workflow: "events"), runnerDirectory: HandlerFixtures.runnerDirectory)
         defer { session.close() }
         for index in 0..<100 {
-            let invocation = try session.invoke(ViewerRequest(clientIp: "198.51.100.\(index + 1)"))
+            let invocation = try await session.invoke(ViewerRequest(clientIp: "198.51.100.\(index + 1)"))
             XCTAssertLessThan(invocation.durationMs, 5000)
         }
         // Delivered within each invocation; the short grace only absorbs a loaded test machine.
@@ -176,10 +176,10 @@ final class HandlerFallbackTests: XCTestCase {
             HandlerFixtures.handlerWorkflow(name: "eventsdown", baseURI: nil, sdkKey: nil,
                                             extraBuildInputs: ["events": "flush", "eventsUri": "http://127.0.0.1:9"]),
             environment: environment, name: "eventsdown")
-        let session = try InvokeSession(package: try PackageLocator(stateRoot: stateRoot).locate(workflow: "eventsdown"), runnerDirectory: HandlerFixtures.runnerDirectory)
+        let session = try await InvokeSession(package: try PackageLocator(stateRoot: stateRoot).locate(workflow: "eventsdown"), runnerDirectory: HandlerFixtures.runnerDirectory)
         defer { session.close() }
         for index in 0..<20 {
-            let invocation = try session.invoke(ViewerRequest(clientIp: "203.0.113.\(index + 1)"))
+            let invocation = try await session.invoke(ViewerRequest(clientIp: "203.0.113.\(index + 1)"))
             XCTAssertFalse(invocation.timedOut)
             XCTAssertLessThan(invocation.durationMs, 1500, "the flush wait is bounded")
             XCTAssertTrue(HandlerResponse(invocation.response).servesNewSite(newPrefix: "/site/beta/"), "\(invocation.response)")

@@ -40,9 +40,9 @@ final class HandlerSandboxTests: XCTestCase {
         let state = try String(contentsOf: stateRoot.appendingPathComponent("sandbox/state.json"), encoding: .utf8)
         XCTAssertFalse(state.contains(sandbox.sdkKey))
 
-        let session = try InvokeSession(
+        let session = try await InvokeSession(
             package: try PackageLocator(stateRoot: stateRoot).locate(workflow: "sandbox"), runnerDirectory: HandlerFixtures.runnerDirectory)
-        let split = try session.split(count: 2000, request: ViewerRequest(), seed: 2026)
+        let split = try await session.split(count: 2000, request: ViewerRequest(), seed: 2026)
         session.close()
         await sandbox.stop()
         XCTAssertGreaterThanOrEqual(split.newShare, 0.48, split.summary)

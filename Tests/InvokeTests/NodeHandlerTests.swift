@@ -43,18 +43,18 @@ final class NodeHandlerTests: XCTestCase {
         _ = try await engine.deploy(workflow)
         let package = try PackageLocator(stateRoot: stateRoot).locate(workflow: "node")
         XCTAssertEqual(package.runtime, "nodejs20.x")
-        return try InvokeSession(package: package, runnerDirectory: HandlerFixtures.runnerDirectory)
+        return try await InvokeSession(package: package, runnerDirectory: HandlerFixtures.runnerDirectory)
     }
 
     func testRedirectPreservesPathAndQueryAndBucketsByClientIp() async throws {
         let session = try await session(mode: "redirect", key: "sdk-node-standin-up")
         defer { session.close() }
         // The stand-in serves the new site to client IPs whose last octet is even.
-        let even = try session.invoke(ViewerRequest(clientIp: "198.51.100.2", uri: "/site/docs/a.html", querystring: "q=1"))
+        let even = try await session.invoke(ViewerRequest(clientIp: "198.51.100.2", uri: "/site/docs/a.html", querystring: "q=1"))
         XCTAssertEqual(HandlerResponse(even.response), .respond(status: "302", location: "/site/beta/docs/a.html?q=1"))
-        let odd = try session.invoke(ViewerRequest(clientIp: "198.51.100.3", uri: "/site/docs/a.html", querystring: "q=1"))
+        let odd = try await session.invoke(ViewerRequest(clientIp: "198.51.100.3", uri: "/site/docs/a.html", querystring: "q=1"))
         XCTAssertEqual(HandlerResponse(odd.response), .forward(uri: "/site/docs/a.html", querystring: "q=1"))
-        let split = try session.split(count: 400, request: ViewerRequest(), seed: 11)
+        let split = try await session.split(count: 400, request: ViewerRequest(), seed: 11)
         XCTAssertGreaterThan(split.newSite, 150)
         XCTAssertGreaterThan(split.oldSite, 150)
         XCTAssertEqual(split.inconsistent, 0)
@@ -63,17 +63,17 @@ final class NodeHandlerTests: XCTestCase {
     func testRewriteKeepsTheUrlAndServesTheNewPage() async throws {
         let session = try await session(mode: "rewrite", key: "sdk-node-standin-up")
         defer { session.close() }
-        let response = try session.invoke(ViewerRequest(clientIp: "198.51.100.4", uri: "/site/", querystring: "x=y"))
+        let response = try await session.invoke(ViewerRequest(clientIp: "198.51.100.4", uri: "/site/", querystring: "x=y"))
         XCTAssertEqual(HandlerResponse(response.response), .forward(uri: "/site/beta/index.html", querystring: "x=y"))
     }
 
     func testSDKThatNeverInitialisesFallsBackToTheOldSiteWithinTheInitTimeout() async throws {
         let session = try await session(mode: "redirect", key: "sdk-node-standin-down", initTimeout: 0.5)
         defer { session.close() }
-        let first = try session.invoke(ViewerRequest(clientIp: "198.51.100.2"))
+        let first = try await session.invoke(ViewerRequest(clientIp: "198.51.100.2"))
         XCTAssertEqual(HandlerResponse(first.response), .forward(uri: "/site/index.html", querystring: ""))
         XCTAssertLessThan(first.durationMs, 1500, "the first invocation waits at most initTimeout")
-        let second = try session.invoke(ViewerRequest(clientIp: "198.51.100.2"))
+        let second = try await session.invoke(ViewerRequest(clientIp: "198.51.100.2"))
         XCTAssertLessThan(second.durationMs, 100, "later invocations do not wait again")
     }
 }

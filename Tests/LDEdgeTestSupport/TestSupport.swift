@@ -117,8 +117,8 @@ public func startProcess(
     process.environment = env
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)")
     let err = FileManager.default.temporaryDirectory.appendingPathComponent("err-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     process.standardOutput = try FileHandle(forWritingTo: out)
     process.standardError = try FileHandle(forWritingTo: err)
     if let stdin {

@@ -6,7 +6,7 @@ import Foundation
 // Benchmarks/zip/run.sh runs it next to `zip -r -q -X` on the same folders.
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-func option(_ name: String) -> Int? {
+@MainActor func option(_ name: String) -> Int? {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
     defer { arguments.removeSubrange(index...(index + 1)) }
     return Int(arguments[index + 1])

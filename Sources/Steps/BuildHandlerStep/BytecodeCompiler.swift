@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Compiles the handler's own modules (the top level of the build folder: handler.py and the
 /// ldedge_*.py it imports on the way to the first answer) to bytecode, only with an interpreter of
@@ -43,21 +44,16 @@ struct BytecodeCompiler {
     /// Interpreters already probed in this process (a plan and an apply ask the same question).
     private static let probes = ProbeCache()
 
-    private final class ProbeCache: @unchecked Sendable {
-        private let lock = NSLock()
-        /// Guarded by `lock`: candidate command -> what it turned out to be (nil: not a usable Python).
-        private var results: [String: BytecodeCompiler?] = [:]
+    private final class ProbeCache: Sendable {
+        /// Candidate command -> what it turned out to be (nil: not a usable Python).
+        private let results = Mutex<[String: BytecodeCompiler?]>([:])
 
         func value(_ candidate: String) -> BytecodeCompiler?? {
-            lock.lock()
-            defer { lock.unlock() }
-            return results[candidate]
+            results.withLock { $0[candidate] }
         }
 
         func store(_ candidate: String, _ result: BytecodeCompiler?) {
-            lock.lock()
-            results[candidate] = result
-            lock.unlock()
+            results.withLock { $0[candidate] = result }
         }
     }
 

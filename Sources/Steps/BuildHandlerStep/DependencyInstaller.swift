@@ -1,3 +1,4 @@
+import ChildProcess
 import Crypto
 import Foundation
 #if canImport(FoundationNetworking)
@@ -129,46 +130,15 @@ struct DependencyInstaller {
     }
 }
 
-/// Runs a program found on PATH and collects its combined output.
+/// Runs a program found on PATH (pip, npm, a Python probe) and collects its combined output.
 enum ProcessRunner {
     static func run(_ program: String, _ arguments: [String], in directory: URL, environment: [String: String]) async throws -> (status: Int32, output: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [program] + arguments
-            process.currentDirectoryURL = directory
-            process.environment = environment
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            process.standardInput = FileHandle.nullDevice
-            let collected = Collected()
-            pipe.fileHandleForReading.readabilityHandler = { collected.append($0.availableData) }
-            process.terminationHandler = { process in
-                pipe.fileHandleForReading.readabilityHandler = nil
-                collected.append(pipe.fileHandleForReading.readDataToEndOfFile())
-                continuation.resume(returning: (process.terminationStatus, collected.text))
-            }
-            do {
-                try process.run()
-            } catch {
-                continuation.resume(throwing: BuildHandlerError.installFailed(command: program, output: "cannot start it: \(error.localizedDescription)"))
-            }
-        }
-    }
-
-    private final class Collected: @unchecked Sendable {
-        private let lock = NSLock()
-        private var data = Data()
-        func append(_ chunk: Data) {
-            lock.lock()
-            data.append(chunk)
-            lock.unlock()
-        }
-        var text: String {
-            lock.lock()
-            defer { lock.unlock() }
-            return String(decoding: data, as: UTF8.self)
+        let child = ChildProcess(program, arguments, directory: directory.path, environment: environment)
+        do {
+            let result = try await child.run(mergingStandardError: true)
+            return (result.status, result.stdout)
+        } catch let error as ChildProcessError {
+            throw BuildHandlerError.installFailed(command: program, output: error.description)
         }
     }
 }

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import LDEdgeCore
 
@@ -64,8 +65,12 @@ public struct RunStep: Step {
 
     public func apply(_ plan: StepPlan, _ context: StepContext) async throws -> [String: String] {
         let undo = input.undo.map { UndoRecord("run undo command", resource: "command", data: .string($0)) }
+        let (command, folder, variables) = (input.run, directory(context), environment(context))
         let result = try await context.perform("run: \(input.run)", undo: undo) {
-            try await Shell.run(input.run, in: directory(context), environment: environment(context))
+            // Ctrl-C stops the command and everything it started (as make does), then the run rolls back.
+            try await context.interruptible {
+                try await Shell.run(command, in: folder, environment: variables) { context.progress($0) }
+            }
         }
         guard result.status == 0 else {
             throw RunStepError.failed(command: input.run, status: result.status, stderr: result.stderr)
@@ -97,7 +102,7 @@ public struct RunStep: Step {
 
     func runUndo(_ command: String, _ context: StepContext) async throws {
         let result = try await context.perform("undo: \(command)") {
-            try await Shell.run(command, in: directory(context), environment: environment(context))
+            try await Shell.run(command, in: directory(context), environment: environment(context)) { context.progress($0) }
         }
         guard result.status == 0 else { throw RunStepError.failed(command: command, status: result.status, stderr: result.stderr) }
     }
@@ -145,61 +150,14 @@ public enum RunStepError: Error, CustomStringConvertible {
     }
 }
 
-/// Runs `/bin/sh -c` and collects its output; stderr is passed through for progress as well.
+/// Runs `/bin/sh -c` and collects its output; each stderr line is shown as progress as well.
 enum Shell {
-    struct Result: Sendable {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ command: String, in directory: URL, environment: [String: String]) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", command]
-            process.currentDirectoryURL = directory
-            process.environment = environment
-            let stdout = Pipe()
-            let stderr = Pipe()
-            process.standardOutput = stdout
-            process.standardError = stderr
-            process.standardInput = FileHandle.nullDevice
-            let collector = OutputCollector()
-            stdout.fileHandleForReading.readabilityHandler = { handle in collector.append(handle.availableData, stderr: false) }
-            stderr.fileHandleForReading.readabilityHandler = { handle in collector.append(handle.availableData, stderr: true) }
-            process.terminationHandler = { process in
-                stdout.fileHandleForReading.readabilityHandler = nil
-                stderr.fileHandleForReading.readabilityHandler = nil
-                collector.append(stdout.fileHandleForReading.readDataToEndOfFile(), stderr: false)
-                collector.append(stderr.fileHandleForReading.readDataToEndOfFile(), stderr: true)
-                let (out, err) = collector.strings
-                continuation.resume(returning: Result(status: process.terminationStatus, stdout: out, stderr: err))
-            }
-            do {
-                try process.run()
-            } catch {
-                continuation.resume(throwing: RunStepError.cannotStart(command: command, reason: error.localizedDescription))
-            }
+    static func run(_ command: String, in directory: URL, environment: [String: String], progress: @escaping @Sendable (String) -> Void) async throws -> ChildProcess.Result {
+        let child = ChildProcess("/bin/sh", ["-c", command], directory: directory.path, environment: environment)
+        do {
+            return try await child.run(onStandardError: progress)
+        } catch let error as ChildProcessError {
+            throw RunStepError.cannotStart(command: command, reason: error.description)
         }
-    }
-}
-
-private final class OutputCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var out = Data()
-    private var err = Data()
-
-    func append(_ data: Data, stderr: Bool) {
-        guard !data.isEmpty else { return }
-        lock.lock()
-        if stderr { err.append(data) } else { out.append(data) }
-        lock.unlock()
-    }
-
-    var strings: (String, String) {
-        lock.lock()
-        defer { lock.unlock() }
-        return (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
 }

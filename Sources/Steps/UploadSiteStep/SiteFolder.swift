@@ -1,5 +1,6 @@
 import AWS
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,40 +42,39 @@ enum SiteFolder {
         name == ".git" || name.hasPrefix(".env") || name == ".DS_Store"
     }
 
-    static func scan(_ root: URL) throws -> [SiteFile] {
+    static func scan(_ root: URL) async throws -> [SiteFile] {
         let fileManager = FileManager.default
         var isDirectory: ObjCBool = false
         guard fileManager.fileExists(atPath: root.path, isDirectory: &isDirectory) else { throw SiteFolderError.missing(root.path) }
         guard isDirectory.boolValue else { throw SiteFolderError.notAFolder(root.path) }
         let realRoot = root.resolvingSymlinksInPath().standardizedFileURL.path
-        var files: [SiteFile] = []
-        try walk(root, relative: "", realRoot: realRoot, into: &files)
-        return files.sorted { $0.path < $1.path }
-    }
-
-    private static func walk(_ folder: URL, relative: String, realRoot: String, into files: inout [SiteFile]) throws {
-        // Listing and lstat first; hashing afterwards on every core (the scan runs on each deploy).
+        // Listing and lstat first; hashing afterwards on every core (the scan runs on each deploy),
+        // in child tasks that each take every n-th file, so no thread waits on another.
         var found: [(path: String, url: URL)] = []
-        try collect(folder, relative: relative, realRoot: realRoot, into: &found)
-        var hashed = [SiteFile?](repeating: nil, count: found.count)
-        var failure: SiteFolderError?
-        let lock = NSLock()
-        hashed.withUnsafeMutableBufferPointer { buffer in
-            let slots = buffer
-            DispatchQueue.concurrentPerform(iterations: found.count) { index in
-                let entry = found[index]
-                guard let data = FileManager.default.contents(atPath: entry.url.path) else {
-                    lock.lock()
-                    failure = SiteFolderError.unreadable(entry.url.path, "permission denied")
-                    lock.unlock()
-                    return
+        try collect(root, relative: "", realRoot: realRoot, into: &found)
+        let entries = found
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, entries.count))
+        let files = try await withThrowingTaskGroup(of: [SiteFile].self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    var hashed: [SiteFile] = []
+                    for index in stride(from: worker, to: entries.count, by: workers) {
+                        try Task.checkCancellation()
+                        let entry = entries[index]
+                        guard let data = FileManager.default.contents(atPath: entry.url.path) else {
+                            throw SiteFolderError.unreadable(entry.url.path, "permission denied")
+                        }
+                        let name = (entry.path as NSString).lastPathComponent
+                        hashed.append(SiteFile(path: entry.path, md5: ContentDigest.md5Hex(data), size: data.count, contentType: ContentTypes.type(for: name)))
+                    }
+                    return hashed
                 }
-                let name = (entry.path as NSString).lastPathComponent
-                slots[index] = SiteFile(path: entry.path, md5: ContentDigest.md5Hex(data), size: data.count, contentType: ContentTypes.type(for: name))
             }
+            var all: [SiteFile] = []
+            for try await part in group { all.append(contentsOf: part) }
+            return all
         }
-        if let failure { throw failure }
-        files.append(contentsOf: hashed.compactMap { $0 })
+        return files.sorted { $0.path < $1.path }
     }
 
     private static func collect(_ folder: URL, relative: String, realRoot: String, into found: inout [(path: String, url: URL)]) throws {
@@ -133,17 +133,22 @@ enum ContentTypes {
 }
 
 /// Scans of site folders made during one run, so the plan before apply does not hash every file again.
-final class ScanCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var scans: [String: [SiteFile]] = [:]
+final class ScanCache: Sendable {
+    private let scans = Mutex<[String: Task<[SiteFile], any Error>]>([:])
 
-    func files(_ root: URL, scan: () throws -> [SiteFile]) throws -> [SiteFile] {
-        lock.lock()
-        defer { lock.unlock() }
-        if let cached = scans[root.path] { return cached }
-        let files = try scan()
-        scans[root.path] = files
-        return files
+    func files(_ root: URL, scan: @escaping @Sendable () async throws -> [SiteFile]) async throws -> [SiteFile] {
+        let task = scans.withLock { scans in
+            if let running = scans[root.path] { return running }
+            let task = Task { try await scan() }
+            scans[root.path] = task
+            return task
+        }
+        do {
+            return try await task.value
+        } catch {
+            scans.withLock { _ = $0.removeValue(forKey: root.path) }
+            throw error
+        }
     }
 }
 

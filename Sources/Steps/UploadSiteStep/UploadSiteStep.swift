@@ -90,7 +90,7 @@ public struct UploadSiteStep: Step {
         do {
             // Deploy plans every step, then plans each again just before applying it: scan once per run.
             let scans = context.shared("upload-site.scans") { ScanCache() }
-            files = try scans.files(root) { try SiteFolder.scan(root) }
+            files = try await scans.files(root) { try await SiteFolder.scan(root) }
         } catch let error as SiteFolderError {
             return StepPlan(findings: [.error(error.description)])
         }

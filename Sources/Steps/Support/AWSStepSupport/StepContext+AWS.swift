@@ -17,7 +17,7 @@ extension StepContext {
 }
 
 /// Missing credentials, region or profile are the machine's setup, not the workflow: exit 78.
-extension AWSError: @retroactive ConfigurationProblem {
+extension AWSError: ConfigurationProblem {
     public var isConfigurationProblem: Bool {
         switch self {
         case .credentials, .configuration: return true

@@ -1,11 +1,7 @@
+import ChildProcess
 import Foundation
 import LDEdgeCore
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Synchronization
 
 /// A JSON-RPC 2.0 error object, sent to or received from a plugin.
 public struct RPCError: Error, Sendable, Equatable {
@@ -24,7 +20,7 @@ public struct RPCError: Error, Sendable, Equatable {
 }
 
 /// Serves the requests a plugin sends back while it works (`journal.intent`, `state.own`, ...).
-/// Called on the plugin's I/O thread, one request at a time.
+/// Called while the plugin waits for the answer, one request at a time.
 protocol PluginRequestHandler: Sendable {
     func handle(method: String, params: JSONValue) -> Result<JSONValue, RPCError>
 }
@@ -49,23 +45,15 @@ struct PluginCallFailure: Error {
 /// One plugin process serving exactly one request: started, sent the request as one line on
 /// stdin, its own requests answered until it answers, then expected to exit.
 ///
-/// The protocol runs on a dedicated thread with blocking reads (never on the cooperative pool);
-/// stderr is read on a second thread and forwarded line by line. The plugin runs in its own
-/// process group (Foundation's `Process` makes it a group leader), so a timeout or a cancelled
-/// task kills the plugin and everything it started.
-final class PluginProcess: @unchecked Sendable {
+/// The plugin is a `ChildProcess` in its own process group: a timeout or a cancelled task stops
+/// the plugin and everything it started (SIGTERM, then SIGKILL), and it is reaped before the call
+/// returns. Every wait is asynchronous; stderr is forwarded line by line.
+final class PluginProcess: Sendable {
     let executable: URL
     let directory: URL
     let environment: [String: String]
     let timeout: TimeInterval
     let onStderrLine: @Sendable (String) -> Void
-
-    /// Guards `pid`, `timedOut`, `lastLine` and `dryRunRefused`.
-    private let lock = NSLock()
-    private var pid: Int32 = 0
-    private var timedOut = false
-    private var lastLine: String?
-    private var dryRunRefused = false
 
     init(executable: URL, directory: URL, environment: [String: String], timeout: TimeInterval, onStderrLine: @escaping @Sendable (String) -> Void) {
         self.executable = executable
@@ -75,197 +63,112 @@ final class PluginProcess: @unchecked Sendable {
         self.onStderrLine = onStderrLine
     }
 
-    /// Calls `method` and waits on a dedicated thread; cancelling the task kills the plugin.
-    func call(_ method: String, params: JSONValue, handler: any PluginRequestHandler) async throws -> JSONValue {
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let thread = Thread { continuation.resume(with: Result { try self.callBlocking(method, params: params, handler: handler) }) }
-                thread.name = "ldedge-plugin-\(method)"
-                thread.start()
-            }
-        } onCancel: {
-            self.killGroup()
-        }
-    }
-
-    /// Calls `method` on the current thread (used for `describe` while a workflow is loaded).
-    func callBlocking(_ method: String, params: JSONValue, handler: any PluginRequestHandler) throws -> JSONValue {
-        _ = Self.ignoreSIGPIPE
-        let process = Process()
-        process.executableURL = executable
-        process.currentDirectoryURL = directory
-        process.environment = environment
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        do {
-            try process.run()
-        } catch {
-            throw PluginCallFailure(reason: .cannotStart(error.localizedDescription), lastLine: nil)
-        }
-        // The child holds its own copies; closing ours makes EOF arrive when it exits.
-        try? stdout.fileHandleForWriting.close()
-        try? stderr.fileHandleForWriting.close()
-        try? stdin.fileHandleForReading.close()
-        lock.withLock { pid = process.processIdentifier }
-
-        let stderrDone = DispatchSemaphore(value: 0)
-        let stderrThread = Thread { [self] in
-            let reader = LineReader(descriptor: stderr.fileHandleForReading.fileDescriptor)
-            while let line = reader.next() {
-                let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                guard !text.isEmpty else { continue }
-                lock.withLock { lastLine = text }
-                onStderrLine(text)
-            }
-            stderrDone.signal()
-        }
-        stderrThread.start()
-
-        let deadline = DispatchWorkItem { [self] in
-            lock.withLock { timedOut = true }
-            killGroup()
-        }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: deadline)
-        defer { deadline.cancel() }
-
-        let input = stdin.fileHandleForWriting.fileDescriptor
-        var inputOpen = true
-        func send(_ message: JSONValue) {
-            guard inputOpen, var line = try? JSONEncoder.canonical.encode(message) else { return }
-            line.append(UInt8(ascii: "\n"))
-            if !Self.writeAll(line, to: input) { inputOpen = false }
-        }
-        func closeInput() {
-            guard inputOpen else { return }
-            inputOpen = false
-            try? stdin.fileHandleForWriting.close()
-        }
-
-        let requestID = JSONValue.number(1)
-        send(.object(["jsonrpc": .string("2.0"), "id": requestID, "method": .string(method), "params": params]))
+    /// What the plugin said on stdout during one call.
+    struct Exchange: Sendable {
         var answer: Result<JSONValue, RPCError>?
         var garbage: String?
-        let reader = LineReader(descriptor: stdout.fileHandleForReading.fileDescriptor)
-        while let line = reader.next() {
-            let text = String(decoding: line, as: UTF8.self)
-            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { continue }
-            guard garbage == nil else { continue }
-            guard answer == nil, let message = try? JSONDecoder().decode(JSONValue.self, from: line),
-                case .object(let object) = message, object["jsonrpc"] == .string("2.0")
-            else {
-                garbage = text
-                lock.withLock { lastLine = text.trimmingCharacters(in: .whitespacesAndNewlines) }
-                killGroup()
-                continue
-            }
-            if case .string(let requested)? = object["method"] {
-                let result = handler.handle(method: requested, params: object["params"] ?? .object([:]))
-                if case .failure(let error) = result, error == .dryRun { lock.withLock { dryRunRefused = true } }
-                guard let id = object["id"] else { continue }  // a notification gets no answer
-                switch result {
-                case .success(let value):
-                    send(.object(["jsonrpc": .string("2.0"), "id": id, "result": value]))
-                case .failure(let error):
-                    send(.object(["jsonrpc": .string("2.0"), "id": id, "error": .object(["code": .number(Double(error.code)), "message": .string(error.message)])]))
-                }
-            } else if object["id"] == requestID, let result = object["result"] {
-                answer = .success(result)
-                closeInput()
-            } else if object["id"] == requestID, case .object(let error)? = object["error"] {
-                let code = error["code"].flatMap { value -> Int? in if case .number(let number) = value { return Int(number) } else { return nil } } ?? 0
-                answer = .failure(RPCError(code, error["message"]?.stringValue ?? "(no message)"))
-                closeInput()
-            } else {
-                garbage = text
-                killGroup()
-            }
-        }
-        closeInput()
-        exited.wait()
-        _ = stderrDone.wait(timeout: .now() + 2)
+        var refusedInDryRun = false
+    }
 
-        let (didTimeOut, last, refused) = lock.withLock { (timedOut, lastLine, dryRunRefused) }
-        func failure(_ reason: PluginCallFailure.Reason) -> PluginCallFailure { PluginCallFailure(reason: reason, lastLine: last) }
-        if didTimeOut { throw failure(.timeout(timeout)) }
-        if let garbage { throw failure(.garbage(garbage)) }
-        if process.terminationReason == .uncaughtSignal { throw failure(.signal(process.terminationStatus)) }
-        if case .failure(let error)? = answer { throw failure(.rpcError(error)) }
-        if process.terminationStatus != 0 { throw failure(.exitStatus(process.terminationStatus, answered: answer != nil)) }
-        guard case .success(let value)? = answer else { throw failure(.noAnswer) }
-        if refused { throw failure(.refusedInDryRun) }
+    /// Calls `method`; cancelling the task stops the plugin.
+    func call(_ method: String, params: JSONValue, handler: any PluginRequestHandler) async throws -> JSONValue {
+        let child = ChildProcess(executable.path, [], directory: directory.path, environment: environment, timeout: .seconds(timeout), grace: .seconds(2))
+        let lastLine = LastLine()
+        let forward = onStderrLine
+        let exchange: Exchange
+        let ended: ChildProcess.Result
+        do {
+            (exchange, ended) = try await child.interact(onStandardError: { line in
+                lastLine.set(line)
+                forward(line)
+            }) { conversation in
+                try await Self.converse(conversation, method: method, params: params, handler: handler, lastLine: lastLine)
+            }
+        } catch ChildProcessError.timedOut {
+            throw PluginCallFailure(reason: .timeout(timeout), lastLine: lastLine.value)
+        } catch ChildProcessError.cannotStart(_, let reason) {
+            throw PluginCallFailure(reason: .cannotStart(reason), lastLine: nil)
+        }
+        func failure(_ reason: PluginCallFailure.Reason) -> PluginCallFailure { PluginCallFailure(reason: reason, lastLine: lastLine.value) }
+        if let garbage = exchange.garbage { throw failure(.garbage(garbage)) }
+        if let signal = ended.signal { throw failure(.signal(signal)) }
+        if case .failure(let error)? = exchange.answer { throw failure(.rpcError(error)) }
+        if ended.status != 0 { throw failure(.exitStatus(ended.status, answered: exchange.answer != nil)) }
+        guard case .success(let value)? = exchange.answer else { throw failure(.noAnswer) }
+        if exchange.refusedInDryRun { throw failure(.refusedInDryRun) }
         return value
     }
 
-    /// SIGKILL to the plugin's process group (the plugin and whatever it started).
-    func killGroup() {
-        let target = lock.withLock { pid }
-        guard target > 0 else { return }
-        kill(-target, SIGKILL)
-        kill(target, SIGKILL)
+    /// Calls `method` from synchronous code (`describe`, while a workflow is loaded): the call
+    /// runs as a task and this thread waits for it.
+    func callBlocking(_ method: String, params: JSONValue, handler: any PluginRequestHandler) throws -> JSONValue {
+        let answer = Mutex<Result<JSONValue, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            let result: Result<JSONValue, any Error>
+            do {
+                result = .success(try await self.call(method, params: params, handler: handler))
+            } catch {
+                result = .failure(error)
+            }
+            answer.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        guard let result = answer.withLock({ $0 }) else { throw PluginCallFailure(reason: .noAnswer, lastLine: nil) }
+        return try result.get()
     }
 
-    /// A write to a plugin that already exited must fail with EPIPE, not kill ldedge.
-    private static let ignoreSIGPIPE: Void = {
-        signal(SIGPIPE, SIG_IGN)
-    }()
-
-    private static func writeAll(_ data: Data, to descriptor: Int32) -> Bool {
-        data.withUnsafeBytes { buffer -> Bool in
-            guard let base = buffer.baseAddress else { return true }
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, base + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += written
-            }
-            return true
+    /// Sends the request, answers the plugin's own requests, and reads until the plugin's answer;
+    /// then closes stdin and reads to the end (the plugin exits).
+    private static func converse(
+        _ conversation: ChildProcess.Conversation, method: String, params: JSONValue, handler: any PluginRequestHandler, lastLine: LastLine
+    ) async throws -> Exchange {
+        var exchange = Exchange()
+        func send(_ message: JSONValue) async {
+            guard let line = try? JSONEncoder.canonical.encode(message) else { return }
+            await conversation.send(String(decoding: line, as: UTF8.self))
         }
+        let requestID = JSONValue.number(1)
+        await send(.object(["jsonrpc": .string("2.0"), "id": requestID, "method": .string(method), "params": params]))
+        while case .line(let text) = await conversation.nextLine() {
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, exchange.garbage == nil, exchange.answer == nil else { continue }
+            guard let message = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)),
+                case .object(let object) = message, object["jsonrpc"] == .string("2.0")
+            else {
+                exchange.garbage = text
+                lastLine.set(text.trimmingCharacters(in: .whitespacesAndNewlines))
+                return exchange
+            }
+            if case .string(let requested)? = object["method"] {
+                let result = handler.handle(method: requested, params: object["params"] ?? .object([:]))
+                if case .failure(let error) = result, error == .dryRun { exchange.refusedInDryRun = true }
+                guard let id = object["id"] else { continue }  // a notification gets no answer
+                switch result {
+                case .success(let value):
+                    await send(.object(["jsonrpc": .string("2.0"), "id": id, "result": value]))
+                case .failure(let error):
+                    await send(.object(["jsonrpc": .string("2.0"), "id": id, "error": .object(["code": .number(Double(error.code)), "message": .string(error.message)])]))
+                }
+            } else if object["id"] == requestID, let result = object["result"] {
+                exchange.answer = .success(result)
+                await conversation.finishInput()
+            } else if object["id"] == requestID, case .object(let error)? = object["error"] {
+                let code = error["code"].flatMap { value -> Int? in if case .number(let number) = value { return Int(number) } else { return nil } } ?? 0
+                exchange.answer = .failure(RPCError(code, error["message"]?.stringValue ?? "(no message)"))
+                await conversation.finishInput()
+            } else {
+                exchange.garbage = text
+                return exchange
+            }
+        }
+        return exchange
     }
 }
 
-/// Reads newline-delimited lines from a file descriptor with blocking reads; nil at end of file.
-final class LineReader {
-    /// A line longer than this is cut: plugins send one JSON object per line, not megabytes.
-    static let maximumLine = 16 * 1024 * 1024
-    let descriptor: Int32
-    private var buffer = Data()
-    private var finished = false
-
-    init(descriptor: Int32) {
-        self.descriptor = descriptor
-    }
-
-    func next() -> Data? {
-        while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = buffer[buffer.startIndex..<newline]
-                buffer = Data(buffer[(newline + 1)...])
-                return Data(line)
-            }
-            if finished || buffer.count > Self.maximumLine {
-                guard !buffer.isEmpty else { return nil }
-                let rest = buffer
-                buffer = Data()
-                finished = true
-                return rest
-            }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let count = read(descriptor, &chunk, chunk.count)
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 {
-                finished = true
-                continue
-            }
-            buffer.append(contentsOf: chunk[0..<count])
-        }
-    }
+/// The last line a plugin printed (stdout or stderr), for failure messages.
+final class LastLine: Sendable {
+    private let line = Mutex<String?>(nil)
+    func set(_ text: String) { line.withLock { $0 = text } }
+    var value: String? { line.withLock { $0 } }
 }
