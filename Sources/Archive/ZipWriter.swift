@@ -17,6 +17,11 @@ public struct ZipSummary: Sendable {
     public var entries: [ZipEntrySummary]
     /// Total bytes of the zip file.
     public var size: Int
+
+    public init(entries: [ZipEntrySummary], size: Int) {
+        self.entries = entries
+        self.size = size
+    }
 }
 
 /// Writes deterministic zips: the same files give the same bytes on any machine, in any timezone,
@@ -57,6 +62,22 @@ public struct ZipWriter: Sendable {
             throw error
         }
         return ZipSummary(entries: summaries, size: assembler.offset)
+    }
+
+    /// Zips `entries` into memory on a thread of its own: the writer's workers hand entries back
+    /// through a condition variable, a wait that must never happen on a Swift concurrency thread.
+    public func zipInMemory(_ entries: [FileTreeEntry]) async throws -> (Data, ZipSummary) {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result {
+                    let output = MemoryZipOutput()
+                    let summary = try write(entries, to: output)
+                    return (output.data, summary)
+                })
+            }
+            thread.name = "ldedge-zip"
+            thread.start()
+        }
     }
 
     /// Zips a folder into memory.

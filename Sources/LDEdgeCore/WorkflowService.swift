@@ -406,7 +406,7 @@ public final class SignalTrap: @unchecked Sendable {
                 let count = trap.count
                 trap.lock.unlock()
                 if count == 1 {
-                    console.err("interrupted: finishing the current change, then rolling back (signal again to stop at once; 'ldedge teardown' cleans up)")
+                    console.err("interrupted: stopping the command in progress (or finishing the current AWS or LaunchDarkly change), then rolling back (signal again to stop at once; 'ldedge teardown' cleans up)")
                     InterruptFlag.shared.raise()
                 } else {
                     exit(130)

@@ -102,22 +102,69 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(markers(directory), ["m1", "m2", "m3"])
     }
 
-    func testSigintStopsAfterTheCurrentChangeAndRollsBack() throws {
+    func testSigintStopsTheCommandInProgressAndRollsBack() throws {
         try writeMarkers(directory, slow: true)
         let run = try startProcess(binary, ["deploy", "markers.yaml", "--yes"], in: directory.url)
         let deadline = Date().addingTimeInterval(10)
-        // The intent line of step two's command: the signal lands while that change is in progress.
+        // The intent line of step two's command: the signal lands while that command runs.
         while Date() < deadline, !run.stderrSoFar.contains("    run: sleep 2") { usleep(20_000) }
         run.signal(SIGINT)
         let result = run.wait()
         XCTAssertEqual(result.status, 1, result.stderr)
         XCTAssertTrue(result.stderr.contains("interrupted"), result.stderr)
-        XCTAssertTrue(result.stderr.contains("two: applied"), "the change in progress finished first: \(result.stderr)")
+        XCTAssertFalse(result.stderr.contains("two: applied"), "the command in progress was stopped: \(result.stderr)")
         XCTAssertTrue(result.stderr.contains("rollback two") && result.stderr.contains("rollback one"), result.stderr)
         XCTAssertEqual(markers(directory), [], "the interrupted deploy was rolled back")
         let state = try StateStore(root: directory.file(".ldedge"), workflow: "markers").load()
         XCTAssertTrue(state.isEmpty)
         XCTAssertNil(state.steps["three"], "the step after the signal never started")
+    }
+
+    /// Issue 14: a command that sleeps for minutes and a child it started; SIGINT to ldedge stops
+    /// both within 10 s (their process group gets SIGTERM), the run rolls back, and ldedge exits 1.
+    func testSigintStopsALongCommandAndItsChildWithinTenSeconds() throws {
+        try directory.write("long.yaml", """
+            name: long
+            steps:
+              - id: one
+                uses: run
+                with: {run: "touch m1", undo: "rm -f m1"}
+              - id: long
+                uses: run
+                with:
+                  run: "sleep 600 & echo $! > child.pid; echo $$ > shell.pid; sleep 600"
+                  undo: "touch undone"
+            """)
+        let run = try startProcess(binary, ["deploy", "long.yaml", "--yes"], in: directory.url)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, !(directory.exists("child.pid") && directory.exists("shell.pid")) { usleep(20_000) }
+        let shell = try XCTUnwrap(Int32(try String(contentsOf: directory.file("shell.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let child = try XCTUnwrap(Int32(try String(contentsOf: directory.file("child.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        XCTAssertTrue(isAlive(shell) && isAlive(child), "both are running before the signal")
+
+        let signalled = Date()
+        run.signal(SIGINT)
+        let result = run.wait()
+        let elapsed = Date().timeIntervalSince(signalled)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertLessThan(elapsed, 10, "ldedge took \(elapsed) s to stop")
+        let gone = Date().addingTimeInterval(max(0, 10 - elapsed))
+        while Date() < gone, isAlive(shell) || isAlive(child) { usleep(20_000) }
+        XCTAssertFalse(isAlive(shell), "the command (pid \(shell)) outlived the interrupt")
+        XCTAssertFalse(isAlive(child), "the command's child (pid \(child)) outlived the interrupt")
+        XCTAssertTrue(result.stderr.contains("rollback long") && result.stderr.contains("rollback one"), result.stderr)
+        XCTAssertTrue(directory.exists("undone"), "the interrupted command's undo ran in the rollback")
+        XCTAssertFalse(directory.exists("m1"), "step one was rolled back")
+        XCTAssertTrue(try StateStore(root: directory.file(".ldedge"), workflow: "long").load().isEmpty)
+    }
+
+    /// Alive and not a zombie waiting for a parent that does not reap (PID 1 in some containers).
+    func isAlive(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return true }
+        return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
     func testSecretsNeverReachOutputStateOrJournal() throws {

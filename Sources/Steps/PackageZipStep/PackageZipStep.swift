@@ -2,6 +2,7 @@ import Archive
 import Crypto
 import Foundation
 import LDEdgeCore
+import Synchronization
 
 /// Zips a build folder into a deterministic Lambda package and enforces the Lambda@Edge size limit.
 ///
@@ -99,60 +100,89 @@ public struct PackageZipStep: Step {
         guard FileManager.default.fileExists(atPath: source.path) else {
             return StepPlan(changes: [PlannedChange(.create, destination.lastPathComponent, detail: "zip \(source.path) once it is built")])
         }
-        let entries: [FileTreeEntry]
-        let data: Data
-        let summary: ZipSummary
+        let package: Package
         do {
-            entries = try FileTree.scan(source.path, exclude: excludes(source))
-            let output = MemoryZipOutput()
-            summary = try writer.write(entries, to: output)
-            data = output.data
+            package = try await self.package(source, destination: destination, context)
         } catch {
             return StepPlan(findings: [.error("cannot package \(source.path): \(error)")])
         }
-        let digest = Data(SHA256.hash(data: data)).base64EncodedString()
-        let outputs = ["zip": destination.path, "size": String(summary.size), "sha256": digest]
         var findings: [Diagnostic] = []
-        if let problem = PackageSizeReport(summary: summary, eventType: eventType).problem { findings.append(.error(problem)) }
-        let existing = Self.digestOfFile(destination)
-        let detail = "\(entries.count) files, \(PackageSizeReport.format(summary.size)), CodeSha256 \(digest)"
+        if let problem = package.problem(eventType) { findings.append(.error(problem)) }
+        let detail = "\(package.files) files, \(PackageSizeReport.format(package.size)), CodeSha256 \(package.digest)"
+        let existing = package.isOnDisk ? package.digest : Self.digestOfFile(destination)
         let change: PlannedChange
-        if existing == digest {
+        if existing == package.digest {
             change = PlannedChange(.none, destination.lastPathComponent, detail: "unchanged: \(detail)")
         } else if let existing {
-            change = PlannedChange(.update, destination.lastPathComponent, detail: detail, before: existing, after: digest)
+            change = PlannedChange(.update, destination.lastPathComponent, detail: detail, before: existing, after: package.digest)
         } else {
             change = PlannedChange(.create, destination.lastPathComponent, detail: detail)
         }
-        return StepPlan(changes: [change], findings: findings, outputs: outputs)
+        return StepPlan(changes: [change], findings: findings, outputs: package.outputs(destination))
     }
 
     public func apply(_ plan: StepPlan, _ context: StepContext) async throws -> [String: String] {
         let source = context.resolvePath(input.source)
         let destination = zipPath(context)
+        let package = try await self.package(source, destination: destination, context)
+        if let problem = package.problem(eventType) { throw PackageZipError.overLimit(problem) }
+        guard !package.isOnDisk else { return package.outputs(destination) }
+        guard let data = package.data else { throw PackageZipError.cannotWrite(destination.path, "the package was not built") }
         try FileManager.default.createDirectory(at: context.workDirectory, withIntermediateDirectories: true)
         let temporary = destination.appendingPathExtension("partial")
-        let entries = try FileTree.scan(source.path, exclude: excludes(source))
-        let hasher = StreamingSHA256()
-        let output = try FileZipOutput(path: temporary.path) { hasher.update($0) }
-        let summary: ZipSummary
         do {
-            summary = try writer.write(entries, to: output)
+            let output = try FileZipOutput(path: temporary.path)
+            try data.withUnsafeBytes { try output.write($0) }
             try output.finish()
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error
         }
-        if let problem = PackageSizeReport(summary: summary, eventType: eventType).problem {
-            try? FileManager.default.removeItem(at: temporary)
-            throw PackageZipError.overLimit(problem)
-        }
         guard rename(temporary.path, destination.path) == 0 else {
             throw PackageZipError.cannotWrite(destination.path, String(cString: strerror(errno)))
         }
-        let digest = hasher.base64Digest
-        context.progress("packaged \(entries.count) files into \(destination.lastPathComponent): \(PackageSizeReport.format(summary.size)), CodeSha256 \(digest)")
-        return ["zip": destination.path, "size": String(summary.size), "sha256": digest]
+        // What the zip on disk was built from, so the next run knows it without zipping again.
+        try? JSONEncoder().encode(PackageRecord(inputs: package.inputs, sha256: package.digest, size: package.size, files: package.files))
+            .write(to: Self.recordPath(destination), options: .atomic)
+        context.progress("wrote \(destination.lastPathComponent): \(package.files) files, \(PackageSizeReport.format(package.size)), CodeSha256 \(package.digest)")
+        return package.outputs(destination)
+    }
+
+    /// The package for the folder as it is now: the zip on disk when it was built from exactly
+    /// these inputs (no zip work), else the one built earlier in this run from them, else built now.
+    func package(_ source: URL, destination: URL, _ context: StepContext) async throws -> Package {
+        let entries = try FileTree.scan(source.path, exclude: excludes(source))
+        let inputs = try Self.inputsDigest(entries, compressionLevel: writer.compressionLevel)
+        if let record = Self.record(destination), record.inputs == inputs,
+            let size = (try? FileManager.default.attributesOfItem(atPath: destination.path))?[.size] as? Int, size == record.size
+        {
+            return Package(inputs: inputs, digest: record.sha256, size: record.size, files: record.files, data: nil, summary: nil)
+        }
+        return try await PackageBuilds.shared.package(for: destination.path, inputs: inputs) {
+            let (data, summary) = try await writer.zipInMemory(entries)
+            let digest = Data(SHA256.hash(data: data)).base64EncodedString()
+            context.progress("zipped \(entries.count) files: \(PackageSizeReport.format(summary.size)), CodeSha256 \(digest)")
+            return Package(inputs: inputs, digest: digest, size: summary.size, files: entries.count, data: data, summary: summary)
+        }
+    }
+
+    /// SHA-256 of everything that decides the zip's bytes: the writer's recipe, the compression
+    /// level, and each entry's path, mode and content.
+    static func inputsDigest(_ entries: [FileTreeEntry], compressionLevel: Int) throws -> String {
+        var hasher = SHA256()
+        hasher.update(data: Data("ldedge-package-zip 1\nlevel \(compressionLevel)\n".utf8))
+        for entry in entries {
+            hasher.update(data: Data("\(entry.path)\u{0}\(entry.executable ? 755 : 644)\u{0}\(entry.size)\u{0}".utf8))
+            hasher.update(data: try Data(contentsOf: URL(fileURLWithPath: entry.source), options: .mappedIfSafe))
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func recordPath(_ destination: URL) -> URL { destination.appendingPathExtension("inputs") }
+
+    static func record(_ destination: URL) -> PackageRecord? {
+        guard let data = try? Data(contentsOf: recordPath(destination)) else { return nil }
+        return try? JSONDecoder().decode(PackageRecord.self, from: data)
     }
 
     public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {}
@@ -162,6 +192,7 @@ public struct PackageZipStep: Step {
         // Only ever the step's own build output: a path outside the work folder is left alone.
         guard path.standardizedFileURL.path.hasPrefix(context.workDirectory.standardizedFileURL.path + "/") else { return }
         try? FileManager.default.removeItem(at: path)
+        try? FileManager.default.removeItem(at: Self.recordPath(path))
     }
 
     /// The CodeSha256 of a zip on disk, or nil when there is none.
@@ -195,13 +226,59 @@ struct PackageSizeReport {
     }
 }
 
-/// SHA-256 fed while the zip is written, so the file is not read back.
-final class StreamingSHA256: @unchecked Sendable {
-    private var hasher = SHA256()
+/// One package: where it came from and what it is.
+struct Package: Sendable {
+    var inputs: String
+    var digest: String
+    var size: Int
+    var files: Int
+    /// The zip's bytes when it was built in this run; nil when the zip on disk is it.
+    var data: Data?
+    var summary: ZipSummary?
 
-    func update(_ bytes: UnsafeRawBufferPointer) { hasher.update(bufferPointer: bytes) }
+    var isOnDisk: Bool { data == nil }
 
-    var base64Digest: String { Data(hasher.finalize()).base64EncodedString() }
+    func outputs(_ destination: URL) -> [String: String] {
+        ["zip": destination.path, "size": String(size), "sha256": digest]
+    }
+
+    /// Over the event type's limit: how far, and the largest entries when they are known.
+    func problem(_ eventType: PackageZipStep.EventType) -> String? {
+        guard size > eventType.sizeLimit else { return nil }
+        return PackageSizeReport(summary: summary ?? ZipSummary(entries: [], size: size), eventType: eventType).problem
+    }
+}
+
+/// Written next to the zip: the inputs it was built from (`<step>.zip.inputs`).
+struct PackageRecord: Codable, Sendable {
+    var inputs: String
+    var sha256: String
+    var size: Int
+    var files: Int
+}
+
+/// Packages built in this process, by destination and inputs: the first plan of a deploy zips,
+/// the re-plan before apply and the apply reuse its bytes. One package per destination is kept.
+final class PackageBuilds: Sendable {
+    static let shared = PackageBuilds()
+    private let builds = Mutex<[String: (inputs: String, build: Task<Package, any Error>)]>([:])
+
+    func package(for destination: String, inputs: String, build: @escaping @Sendable () async throws -> Package) async throws -> Package {
+        let task = builds.withLock { builds -> Task<Package, any Error> in
+            if let known = builds[destination], known.inputs == inputs { return known.build }
+            let task = Task { try await build() }
+            builds[destination] = (inputs, task)
+            return task
+        }
+        do {
+            return try await task.value
+        } catch {
+            builds.withLock { builds in
+                if builds[destination]?.inputs == inputs { builds[destination] = nil }
+            }
+            throw error
+        }
+    }
 }
 
 public enum PackageZipError: Error, CustomStringConvertible {
