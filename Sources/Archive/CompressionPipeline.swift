@@ -1,7 +1,9 @@
 import Foundation
 
 /// Worker threads compress entries in index order; the caller takes them back in that order.
-/// Workers stay at most `window` entries ahead, so memory stays bounded on big trees.
+/// Workers stay at most `window` entries ahead, so memory stays bounded on big trees. Only
+/// dedicated threads wait here (`ZipWriter.zipInMemory` runs the caller on one of its own).
+// @unchecked: `next`, `taken`, `results` and `cancelled` are only touched with `condition` locked.
 final class CompressionPipeline: @unchecked Sendable {
     let entries: [FileTreeEntry]
     let level: Int

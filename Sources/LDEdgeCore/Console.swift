@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -48,11 +49,11 @@ public struct Console: Sendable {
 }
 
 /// Prints engine progress to stderr: one line per step phase and per change, with timings.
-public final class ConsoleReporter: Reporter, @unchecked Sendable {
+public final class ConsoleReporter: Reporter, Sendable {
     let console: Console
     let quiet: Bool
-    private let lock = NSLock()
-    private var started: [String: Date] = [:]
+    /// When each step phase started; held while a line is printed, so lines never interleave.
+    private let started = Mutex<[String: Date]>([:])
 
     public init(console: Console, quiet: Bool = false) {
         self.console = console
@@ -60,8 +61,10 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
     }
 
     public func report(_ event: EngineEvent) {
-        lock.lock()
-        defer { lock.unlock() }
+        started.withLock { started in write(event, &started) }
+    }
+
+    private func write(_ event: EngineEvent, _ started: inout [String: Date]) {
         switch event {
         case .stepStarted(let id, let kind, let phase):
             started["\(phase)/\(id)"] = Date()

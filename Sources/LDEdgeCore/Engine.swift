@@ -473,8 +473,8 @@ public final class Engine: Sendable {
             stepID: stepID, kind: kind, phase: phase, workflowName: state.workflow, workflowDirectory: directory,
             workDirectory: store.workDirectory.appendingPathComponent(stepID), settings: settings,
             environment: options.environment, previous: state.steps[stepID], options: options.stepOptions,
-            recorder: recorder, reporter: reporter, services: services, teardownHandler: handler)
-        context.timeout = workflow?.step(stepID)?.timeout
+            recorder: recorder, reporter: reporter, services: services, teardownHandler: handler,
+            timeout: workflow?.step(stepID)?.timeout)
         return context
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// `--json` on plan, deploy, teardown and rollout: one JSON event per line on stdout (NDJSON),
 /// `{"@v": "1", "type": ..., "time": ...}`, documented by `docs/events.schema.json`.
@@ -7,11 +8,11 @@ import Foundation
 /// teardown), `progress` (each journaled change and long waits), `rollback` (a step being undone),
 /// `drift`, `diagnostic` (findings, notices, errors) and `summary` (last, with the exit code).
 /// Every line passes through secret redaction.
-public final class EventStream: Reporter, @unchecked Sendable {
+public final class EventStream: Reporter, Sendable {
     public static let version = "1"
     let console: Console
-    /// Guards writes, so concurrent steps never interleave two lines.
-    private let lock = NSLock()
+    /// Held while a line is written, so concurrent steps never interleave two lines.
+    private let writing = Mutex(())
 
     public init(console: Console) {
         self.console = console
@@ -24,9 +25,7 @@ public final class EventStream: Reporter, @unchecked Sendable {
         object["type"] = .string(type)
         object["time"] = .string(Self.timestamp())
         let data = (try? JSONEncoder.canonical.encode(JSONValue.object(object))) ?? Data("{}".utf8)
-        lock.lock()
-        console.out(String(decoding: data, as: UTF8.self))
-        lock.unlock()
+        writing.withLock { _ in console.out(String(decoding: data, as: UTF8.self)) }
     }
 
     public func report(_ event: EngineEvent) {
@@ -126,14 +125,12 @@ public final class EventStream: Reporter, @unchecked Sendable {
 }
 
 /// Collects a command's result for the `summary` event.
-final class ResultBox: @unchecked Sendable {
-    /// Guards `value`.
-    private let lock = NSLock()
-    private var stored: JSONValue?
+final class ResultBox: Sendable {
+    private let stored = Mutex<JSONValue?>(nil)
 
     var value: JSONValue? {
-        get { lock.lock(); defer { lock.unlock() }; return stored }
-        set { lock.lock(); stored = newValue; lock.unlock() }
+        get { stored.withLock { $0 } }
+        set { stored.withLock { $0 = newValue } }
     }
 }
 

@@ -2,36 +2,32 @@ import Foundation
 import Synchronization
 
 /// Journals a run's records through the store and keeps the folded state in memory.
-public final class Recorder: @unchecked Sendable {
+public final class Recorder: Sendable {
     public let store: any StateBackend
     public let runID: String
-    private let lock = NSLock()
-    private var current: WorkflowState
+    /// The folded state; held while a record is appended, so records keep their order.
+    private let current: Mutex<WorkflowState>
 
     public init(store: any StateBackend, state: WorkflowState, runID: String) {
         self.store = store
-        self.current = state
+        self.current = Mutex(state)
         self.runID = runID
     }
 
-    public var state: WorkflowState {
-        lock.lock()
-        defer { lock.unlock() }
-        return current
-    }
+    public var state: WorkflowState { current.withLock { $0 } }
 
     /// Appends a record (fsync'd) and folds it into the in-memory state; returns its sequence number.
     @discardableResult
     public func record(_ record: JournalRecord) throws -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        var record = record
-        record.seq = current.seq + 1
-        record.run = runID
-        record.time = Date()
-        try store.append(record)
-        current.apply(record)
-        return record.seq
+        try current.withLock { current in
+            var record = record
+            record.seq = current.seq + 1
+            record.run = runID
+            record.time = Date()
+            try store.append(record)
+            current.apply(record)
+            return record.seq
+        }
     }
 
     /// Makes every record so far durable (a no-op for the local folder, uploads for S3).

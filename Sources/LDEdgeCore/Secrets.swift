@@ -1,11 +1,12 @@
 import Foundation
+import Synchronization
 
 /// The process-wide list of secret values; everything ldedge prints or writes passes through `redact`.
 ///
 /// Values are registered when they enter the process (a `${secret:NAME}` reference, a secret
 /// input, a well-known credential variable, an SDK key fetched from LaunchDarkly) and replaced
 /// by `***` in output, logs, plans, state and journal.
-public final class Secrets: @unchecked Sendable {
+public final class Secrets: Sendable {
     public static let shared = Secrets()
 
     /// Environment variables whose values are always secret.
@@ -13,22 +14,19 @@ public final class Secrets: @unchecked Sendable {
         "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "LD_ACCESS_TOKEN", "LD_SDK_KEY", "LD_API_KEY",
     ]
 
-    private let lock = NSLock()
-    private var values: Set<String> = []
+    private let values = Mutex<Set<String>>([])
 
     public init() {}
 
     /// Registers a secret; values shorter than 4 characters are ignored (they would mask ordinary text).
     public func register(_ value: String) {
         guard value.count >= 4 else { return }
-        lock.lock()
-        values.insert(value)
-        // The JSON-escaped form, so a secret inside an encoded document is caught too.
-        if let data = try? JSONEncoder().encode(value) {
-            let escaped = String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
-            values.insert(escaped)
+        // The JSON-escaped form too, so a secret inside an encoded document is caught.
+        let escaped = (try? JSONEncoder().encode(value)).map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) }
+        values.withLock { values in
+            values.insert(value)
+            if let escaped { values.insert(escaped) }
         }
-        lock.unlock()
     }
 
     /// Registers the well-known credential variables of an environment.
@@ -39,9 +37,7 @@ public final class Secrets: @unchecked Sendable {
     }
 
     public func redact(_ text: String) -> String {
-        lock.lock()
-        let current = values.sorted { $0.count > $1.count }
-        lock.unlock()
+        let current = values.withLock { $0.sorted { $0.count > $1.count } }
         var result = text
         for value in current where result.contains(value) {
             result = result.replacingOccurrences(of: value, with: "***")
@@ -54,8 +50,6 @@ public final class Secrets: @unchecked Sendable {
     }
 
     public func isSecret(_ value: String) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return values.contains(value)
+        values.withLock { $0.contains(value) }
     }
 }

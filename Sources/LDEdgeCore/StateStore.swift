@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -56,7 +57,7 @@ public enum StateError: Error, CustomStringConvertible, Sendable {
 /// The on-disk state of one workflow: `.ldedge/<workflow>/state.json` (a snapshot, mode 0600,
 /// written atomically) and `journal.jsonl` (append-only, fsync'd). Loading folds the journal
 /// records newer than the snapshot, so a run killed at any point loses nothing it journaled.
-public final class StateStore: StateBackend, @unchecked Sendable {
+public final class StateStore: StateBackend, Sendable {
     public let root: URL
     public let workflow: String
     public var directory: URL { root.appendingPathComponent(workflow) }
@@ -66,10 +67,13 @@ public final class StateStore: StateBackend, @unchecked Sendable {
     /// Scratch space for steps (build folders, zips), never under version control.
     public var workDirectory: URL { directory.appendingPathComponent("work") }
 
-    private var lockDescriptor: Int32 = -1
-    private var journalDescriptor: Int32 = -1
-    private let mutex = NSLock()
-    private var recordsWritten = 0
+    /// The open lock and journal files (-1: not open) and how many records this process wrote.
+    private struct Descriptors {
+        var lock: Int32 = -1
+        var journal: Int32 = -1
+        var recordsWritten = 0
+    }
+    private let descriptors = Mutex(Descriptors())
 
     /// Test hook: `LDEDGE_CRASH_AFTER_RECORD=N` kills the process with SIGKILL right after the
     /// N-th journal record this process writes, to prove recovery from a crash at any point.
@@ -81,8 +85,10 @@ public final class StateStore: StateBackend, @unchecked Sendable {
     }
 
     deinit {
-        if journalDescriptor >= 0 { close(journalDescriptor) }
-        if lockDescriptor >= 0 { close(lockDescriptor) }
+        descriptors.withLock { files in
+            if files.journal >= 0 { close(files.journal) }
+            if files.lock >= 0 { close(files.lock) }
+        }
     }
 
     /// The workflows with state under `root`.
@@ -115,13 +121,13 @@ public final class StateStore: StateBackend, @unchecked Sendable {
         if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             let holder = (try? String(contentsOf: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
             close(descriptor)
-            throw StateError.locked(workflow: workflow, pid: holder?.isEmpty == false ? holder! : "unknown", path: lockPath.path)
+            throw StateError.locked(workflow: workflow, pid: holder.flatMap { $0.isEmpty ? nil : $0 } ?? "unknown", path: lockPath.path)
         }
         ftruncate(descriptor, 0)
         let pid = "\(getpid())\n"
         _ = pid.withCString { write(descriptor, $0, strlen($0)) }
         fsync(descriptor)
-        lockDescriptor = descriptor
+        descriptors.withLock { $0.lock = descriptor }
     }
 
     public func lock(runID: String) throws { try lock() }
@@ -134,11 +140,13 @@ public final class StateStore: StateBackend, @unchecked Sendable {
     public func flush() {}
 
     public func unlock() {
-        guard lockDescriptor >= 0 else { return }
-        ftruncate(lockDescriptor, 0)
-        flock(lockDescriptor, LOCK_UN)
-        close(lockDescriptor)
-        lockDescriptor = -1
+        descriptors.withLock { files in
+            guard files.lock >= 0 else { return }
+            ftruncate(files.lock, 0)
+            flock(files.lock, LOCK_UN)
+            close(files.lock)
+            files.lock = -1
+        }
     }
 
     public var exists: Bool { FileManager.default.fileExists(atPath: journalPath.path) }
@@ -177,38 +185,40 @@ public final class StateStore: StateBackend, @unchecked Sendable {
 
     /// Appends one record and fsyncs it before returning.
     public func append(_ record: JournalRecord) throws {
-        mutex.lock()
-        defer { mutex.unlock() }
-        if journalDescriptor < 0 {
-            try prepare()
-            journalDescriptor = open(journalPath.path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-            guard journalDescriptor >= 0 else { throw StateError.io(path: journalPath.path, reason: String(cString: strerror(errno))) }
-            // A torn last line from a crash would glue onto this record; start on a fresh line.
-            if let data = FileManager.default.contents(atPath: journalPath.path), let last = data.last, last != UInt8(ascii: "\n") {
-                _ = "\n".withCString { write(journalDescriptor, $0, 1) }
-            }
-        }
         var line = Secrets.shared.redact(try JSONEncoder.canonical.encode(record))
         line.append(UInt8(ascii: "\n"))
-        let written = line.withUnsafeBytes { write(journalDescriptor, $0.baseAddress, $0.count) }
-        guard written == line.count, fsync(journalDescriptor) == 0 else {
-            throw StateError.io(path: journalPath.path, reason: String(cString: strerror(errno)))
-        }
-        recordsWritten += 1
-        if let crashAfterRecord, recordsWritten == crashAfterRecord {
-            kill(getpid(), SIGKILL)
+        try descriptors.withLock { files in
+            if files.journal < 0 {
+                try prepare()
+                let descriptor = open(journalPath.path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+                guard descriptor >= 0 else { throw StateError.io(path: journalPath.path, reason: String(cString: strerror(errno))) }
+                files.journal = descriptor
+                // A torn last line from a crash would glue onto this record; start on a fresh line.
+                if let data = FileManager.default.contents(atPath: journalPath.path), let last = data.last, last != UInt8(ascii: "\n") {
+                    _ = "\n".withCString { write(descriptor, $0, 1) }
+                }
+            }
+            let journal = files.journal
+            let written = line.withUnsafeBytes { write(journal, $0.baseAddress, $0.count) }
+            guard written == line.count, fsync(journal) == 0 else {
+                throw StateError.io(path: journalPath.path, reason: String(cString: strerror(errno)))
+            }
+            files.recordsWritten += 1
+            if let crashAfterRecord, files.recordsWritten == crashAfterRecord {
+                kill(getpid(), SIGKILL)
+            }
         }
     }
 
     /// Replaces the journal and the snapshot, each atomically (`ldedge state pull`).
     public func replace(records: [JournalRecord], state: WorkflowState) throws {
         try prepare()
-        mutex.lock()
-        if journalDescriptor >= 0 {
-            close(journalDescriptor)
-            journalDescriptor = -1
+        descriptors.withLock { files in
+            if files.journal >= 0 {
+                close(files.journal)
+                files.journal = -1
+            }
         }
-        mutex.unlock()
         var lines = Data()
         for record in records {
             lines.append(Secrets.shared.redact(try JSONEncoder.canonical.encode(record)))

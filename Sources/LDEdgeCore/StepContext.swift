@@ -3,7 +3,7 @@ import Synchronization
 
 /// What a step sees of the run: its identity, the workflow, recorded state, options, and the
 /// one door to change the world (`perform`), which journals first and refuses in a dry run.
-public final class StepContext: @unchecked Sendable {
+public final class StepContext: Sendable {
     public let stepID: String
     public let kind: String
     public let phase: Phase
@@ -21,7 +21,7 @@ public final class StepContext: @unchecked Sendable {
     /// True for plan and `deploy --dry-run`: `perform` refuses every change.
     public var isDryRun: Bool { phase == .plan }
     /// The step's `timeout:` in seconds, when the workflow sets one.
-    public internal(set) var timeout: TimeInterval?
+    public let timeout: TimeInterval?
 
     let recorder: Recorder?
     let reporter: any Reporter
@@ -33,7 +33,7 @@ public final class StepContext: @unchecked Sendable {
         stepID: String, kind: String, phase: Phase, workflowName: String, workflowDirectory: URL, workDirectory: URL,
         settings: WorkflowSettings, environment: [String: String], previous: StepState?, options: [String: String],
         recorder: Recorder?, reporter: any Reporter, services: ServiceCache,
-        teardownHandler: (@Sendable ([String]) async throws -> [String])? = nil
+        teardownHandler: (@Sendable ([String]) async throws -> [String])? = nil, timeout: TimeInterval? = nil
     ) {
         self.stepID = stepID
         self.kind = kind
@@ -49,6 +49,7 @@ public final class StepContext: @unchecked Sendable {
         self.reporter = reporter
         self.services = services
         self.teardownHandler = teardownHandler
+        self.timeout = timeout
     }
 
     /// Performs one change: journals the intent (with how to undo it), runs `body`, journals the
