@@ -1,73 +1,65 @@
 import Foundation
 import LaunchDarkly
+import Synchronization
 
 /// What SDKs posted to `/bulk` and `/diagnostic`, kept for `GET /_sandbox/events`.
-final class EventSink: @unchecked Sendable {
+final class EventSink: Sendable {
     static let maxRetained = 10_000
-    private let lock = NSLock()
-    private var events: [JSONValue] = []
-    private var diagnostics: [JSONValue] = []
-    private var bulkRequests = 0
-    private var diagnosticRequests = 0
+    private struct Contents {
+        var events: [JSONValue] = []
+        var diagnostics: [JSONValue] = []
+        var bulkRequests = 0
+        var diagnosticRequests = 0
+    }
+    private let contents = Mutex(Contents())
 
     func record(diagnostic: Bool, body: JSONValue) {
-        lock.lock()
-        defer { lock.unlock() }
-        if diagnostic {
-            diagnosticRequests += 1
-            diagnostics.append(body)
-            if diagnostics.count > Self.maxRetained { diagnostics.removeFirst(diagnostics.count - Self.maxRetained) }
-        } else {
-            bulkRequests += 1
-            events.append(contentsOf: body.arrayValue ?? [body])
-            if events.count > Self.maxRetained { events.removeFirst(events.count - Self.maxRetained) }
+        contents.withLock { contents in
+            if diagnostic {
+                contents.diagnosticRequests += 1
+                contents.diagnostics.append(body)
+                let excess = contents.diagnostics.count - Self.maxRetained
+                if excess > 0 { contents.diagnostics.removeFirst(excess) }
+            } else {
+                contents.bulkRequests += 1
+                contents.events.append(contentsOf: body.arrayValue ?? [body])
+                let excess = contents.events.count - Self.maxRetained
+                if excess > 0 { contents.events.removeFirst(excess) }
+            }
         }
     }
 
     var summary: JSONValue {
-        lock.lock()
-        defer { lock.unlock() }
-        return .object([
-            "bulkRequests": .number(Double(bulkRequests)),
-            "diagnosticRequests": .number(Double(diagnosticRequests)),
-            "eventCount": .number(Double(events.count)),
-            "events": .array(events),
-            "diagnostics": .array(diagnostics),
-        ])
+        contents.withLock { contents in
+            .object([
+                "bulkRequests": .number(Double(contents.bulkRequests)),
+                "diagnosticRequests": .number(Double(contents.diagnosticRequests)),
+                "eventCount": .number(Double(contents.events.count)),
+                "events": .array(contents.events),
+                "diagnostics": .array(contents.diagnostics),
+            ])
+        }
     }
 
     func clear() {
-        lock.lock()
-        events = []
-        diagnostics = []
-        bulkRequests = 0
-        diagnosticRequests = 0
-        lock.unlock()
+        contents.withLock { $0 = Contents() }
     }
 }
 
 /// Requests to the SDK endpoints (everything outside `/api/v2` and `/_sandbox`), by path:
 /// proof that a handler in daemon mode never contacts LaunchDarkly.
-final class SDKRequestCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    /// Guarded by `lock`.
-    private var byPath: [String: Int] = [:]
+final class SDKRequestCounter: Sendable {
+    private let byPath = Mutex<[String: Int]>([:])
 
     func count(_ path: String) {
-        lock.lock()
-        byPath[path, default: 0] += 1
-        lock.unlock()
+        byPath.withLock { $0[path, default: 0] += 1 }
     }
 
     var counts: [String: Int] {
-        lock.lock()
-        defer { lock.unlock() }
-        return byPath
+        byPath.withLock { $0 }
     }
 
     func clear() {
-        lock.lock()
-        byPath = [:]
-        lock.unlock()
+        byPath.withLock { $0 = [:] }
     }
 }

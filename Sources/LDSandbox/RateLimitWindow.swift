@@ -1,21 +1,25 @@
 import Foundation
+import Synchronization
 
 /// Values for the `X-Ratelimit-*` headers: a 10 s window, reported but not enforced
 /// (inject a 429 fault to exercise a caller's retry path).
-final class RateLimitWindow: @unchecked Sendable {
+final class RateLimitWindow: Sendable {
     static let limit = 10_000
-    private let lock = NSLock()
-    private var start = Date()
-    private var count = 0
+    private struct Contents {
+        var start = Date()
+        var count = 0
+    }
+    private let contents = Mutex(Contents())
 
     func next(now: Date = Date()) -> (remaining: Int, reset: Int64) {
-        lock.lock()
-        defer { lock.unlock() }
-        if now.timeIntervalSince(start) >= 10 {
-            start = now
-            count = 0
+        contents.withLock { contents in
+            if now.timeIntervalSince(contents.start) >= 10 {
+                contents.start = now
+                contents.count = 0
+            }
+            contents.count += 1
+            let reset = Int64((contents.start.timeIntervalSince1970 + 10) * 1000)
+            return (max(0, Self.limit - contents.count), reset)
         }
-        count += 1
-        return (max(0, Self.limit - count), Int64((start.timeIntervalSince1970 + 10) * 1000))
     }
 }

@@ -1,5 +1,6 @@
 import AWS
 import Foundation
+import Synchronization
 
 /// Reads the edge function's log groups in every region and merges them by time.
 ///
@@ -7,7 +8,7 @@ import Foundation
 /// so the groups are found region by region (concurrently); regions without the group cost one
 /// DescribeLogGroups call and are skipped silently. A region that refuses (AccessDenied) is
 /// reported once through `warn` and left out; the others are still read.
-public final class EdgeLogReader: @unchecked Sendable {
+public final class EdgeLogReader: Sendable {
     public struct Options: Sendable {
         public var startTime: Int64?
         public var endTime: Int64?
@@ -26,9 +27,8 @@ public final class EdgeLogReader: @unchecked Sendable {
     let groupName: String
     let regions: [String]
     let warn: @Sendable (String) -> Void
-    /// Guarded by `lock`: regions already reported as failing, so each is reported once.
-    private var reported: Set<String> = []
-    private let lock = NSLock()
+    /// Regions already reported as failing, so each is reported once.
+    private let reported = Mutex<Set<String>>([])
 
     /// `client` supplies credentials and endpoints; each region gets its own copy of it.
     public init(client: AWSClient, groupName: String, regions: [String], warn: @escaping @Sendable (String) -> Void) {
@@ -115,9 +115,7 @@ public final class EdgeLogReader: @unchecked Sendable {
     }
 
     private func report(_ region: String, _ error: Error) {
-        lock.lock()
-        let first = reported.insert(region).inserted
-        lock.unlock()
+        let first = reported.withLock { $0.insert(region).inserted }
         guard first else { return }
         let code = (error as? AWSError)?.code ?? ""
         if code.hasPrefix("AccessDenied") || code == "UnrecognizedClientException" || code == "UnauthorizedOperation" {

@@ -1,6 +1,7 @@
 import AWS
 import Foundation
 import LDEdgeCore
+import Synchronization
 
 /// Registers `s3://BUCKET/PREFIX` state URLs with the CLI.
 public struct S3StateProvider: StateLocationProvider {
@@ -179,20 +180,19 @@ public struct S3StateLocation: StateLocation {
 }
 
 /// Runs the bucket checks once, and remembers a failure so every caller sees it.
-final class BucketChecks: @unchecked Sendable {
-    /// Guards `task`.
-    private let lock = NSLock()
-    private var task: Task<Void, Error>?
+final class BucketChecks: Sendable {
+    /// The checks, started by the first caller.
+    private let task = Mutex<Task<Void, Error>?>(nil)
 
     func run(_ body: @escaping @Sendable () async throws -> Void) async throws {
         try await started(body).value
     }
 
     private func started(_ body: @escaping @Sendable () async throws -> Void) -> Task<Void, Error> {
-        lock.lock()
-        defer { lock.unlock() }
-        let current = task ?? Task { try await body() }
-        task = current
-        return current
+        task.withLock { task in
+            let current = task ?? Task { try await body() }
+            task = current
+            return current
+        }
     }
 }

@@ -1,6 +1,7 @@
 import AWS
 import Foundation
 import LDEdgeCore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -17,20 +18,21 @@ import Darwin
 /// - `state.json` is replaced with `If-Match` on the ETag last read or written (compare-and-swap).
 ///
 /// Every object is encrypted at rest (`AES256`, or `aws:kms` with `stateKmsKey`) and redacted.
-public final class S3StateStore: StateBackend, @unchecked Sendable {
+public final class S3StateStore: StateBackend, Sendable {
     public let workflow: String
     let site: S3StateLocation
 
-    /// Guards `pending`, `stateETag`, `lockETag`, `recordsWritten` and `flushing`.
-    private let mutex = NSLock()
-    private var pending: [(seq: Int, body: Data)] = []
-    private var stateETag: String?
-    /// The snapshot bytes last read or written: an identical snapshot is not uploaded again.
-    private var stateBody: Data?
-    private var lockETag: String?
-    private var recordsWritten = 0
-    /// The last flush; each flush waits for the previous one so records land in order.
-    private var flushing: Task<Void, Error>?
+    private struct Contents {
+        var pending: [(seq: Int, body: Data)] = []
+        var stateETag: String?
+        /// The snapshot bytes last read or written: an identical snapshot is not uploaded again.
+        var stateBody: Data?
+        var lockETag: String?
+        var recordsWritten = 0
+        /// The last flush; each flush waits for the previous one so records land in order.
+        var flushing: Task<Void, Error>?
+    }
+    private let contents = Mutex(Contents())
 
     /// Test hook shared with the local store: SIGKILL right after the N-th journal record written.
     private let crashAfterRecord = ProcessInfo.processInfo.environment["LDEDGE_CRASH_AFTER_RECORD"].flatMap(Int.init)
@@ -38,12 +40,6 @@ public final class S3StateStore: StateBackend, @unchecked Sendable {
     init(location: S3StateLocation, workflow: String) {
         self.site = location
         self.workflow = workflow
-    }
-
-    private func synchronized<T>(_ body: () throws -> T) rethrows -> T {
-        mutex.lock()
-        defer { mutex.unlock() }
-        return try body()
     }
 
     var base: String { site.base(workflow) }
@@ -72,7 +68,7 @@ public final class S3StateStore: StateBackend, @unchecked Sendable {
         while true {
             do {
                 let result = try await s3.putObject(bucket: site.bucket, key: lockKey, body: body, options: options(create: true))
-                synchronized { lockETag = result.eTag }
+                contents.withLock { $0.lockETag = result.eTag }
                 return
             } catch let error as AWSError where error.serviceError?.status == 412 {
                 // Someone holds it: say who. A lock released in between is simply taken again.
@@ -91,14 +87,14 @@ public final class S3StateStore: StateBackend, @unchecked Sendable {
     }
 
     public func unlock() async {
-        guard let eTag = synchronized({ lockETag }) else { return }
+        guard let eTag = contents.withLock({ $0.lockETag }) else { return }
         do {
             try await s3.deleteObject(bucket: site.bucket, key: lockKey, ifMatch: eTag)
-            synchronized { lockETag = nil }
+            contents.withLock { $0.lockETag = nil }
         } catch let error as AWSError where error.serviceError?.status == 412 {
             Console().err("warning: the lock on '\(workflow)' is no longer this run's (it was force-unlocked and taken by another run); left it in place")
         } catch let error as AWSError where error.isNotFound {
-            synchronized { lockETag = nil }
+            contents.withLock { $0.lockETag = nil }
         } catch {
             Console().err("warning: could not release the lock \(location)/lock.json: \(error); once no run is active: ldedge state unlock \(workflow) --force RUN")
         }
@@ -126,14 +122,14 @@ public final class S3StateStore: StateBackend, @unchecked Sendable {
             } catch {
                 throw StateError.corrupt(path: "s3://\(site.bucket)/\(stateKey)", line: 1, reason: "\(error)")
             }
-            synchronized {
-                stateETag = metadata.eTag
-                stateBody = body
+            contents.withLock {
+                $0.stateETag = metadata.eTag
+                $0.stateBody = body
             }
         } catch let error as AWSError where error.isNotFound {
-            synchronized {
-                stateETag = nil
-                stateBody = nil
+            contents.withLock {
+                $0.stateETag = nil
+                $0.stateBody = nil
             }
         } catch let error as StateError {
             throw error
@@ -186,17 +182,17 @@ public final class S3StateStore: StateBackend, @unchecked Sendable {
 
     public func append(_ record: JournalRecord) throws {
         let body = Secrets.shared.redact(try JSONEncoder.canonical.encode(record))
-        synchronized { pending.append((record.seq, body)) }
+        contents.withLock { $0.pending.append((record.seq, body)) }
     }
 
     public func flush() async throws {
-        let task: Task<Void, Error> = synchronized {
-            let previous = flushing
+        let task: Task<Void, Error> = contents.withLock { contents in
+            let previous = contents.flushing
             let next = Task { [self] in
                 try await previous?.value
                 try await drain()
             }
-            flushing = next
+            contents.flushing = next
             return next
         }
         try await task.value
@@ -204,7 +200,7 @@ public final class S3StateStore: StateBackend, @unchecked Sendable {
 
     /// Uploads queued records in order, each created only if record N does not exist yet.
     private func drain() async throws {
-        while let next = synchronized({ pending.first }) {
+        while let next = contents.withLock({ $0.pending.first }) {
             do {
                 _ = try await s3.putObject(bucket: site.bucket, key: journalKey(next.seq), body: next.body, options: options(create: true))
             } catch let error as AWSError where error.serviceError?.status == 412 {
@@ -214,10 +210,10 @@ public final class S3StateStore: StateBackend, @unchecked Sendable {
             } catch {
                 throw site.explain(error, key: journalKey(next.seq))
             }
-            let written: Int = synchronized {
-                pending.removeFirst()
-                recordsWritten += 1
-                return recordsWritten
+            let written: Int = contents.withLock { contents in
+                contents.pending.removeFirst()
+                contents.recordsWritten += 1
+                return contents.recordsWritten
             }
             if let crashAfterRecord, written == crashAfterRecord { kill(getpid(), SIGKILL) }
         }
@@ -225,15 +221,15 @@ public final class S3StateStore: StateBackend, @unchecked Sendable {
 
     public func save(_ state: WorkflowState) async throws {
         let body = Secrets.shared.redact(try JSONEncoder.pretty.encode(state))
-        let (eTag, unchanged) = synchronized { (stateETag, stateBody == body) }
+        let (eTag, unchanged) = contents.withLock { ($0.stateETag, $0.stateBody == body) }
         // Checkpoints after steps that changed nothing would upload the same bytes again.
         if unchanged && eTag != nil { return }
         do {
             let result = try await s3.putObject(
                 bucket: site.bucket, key: stateKey, body: body, options: options(create: eTag == nil, ifMatch: eTag))
-            synchronized {
-                stateETag = result.eTag
-                stateBody = body
+            contents.withLock {
+                $0.stateETag = result.eTag
+                $0.stateBody = body
             }
         } catch let error as AWSError where error.serviceError?.status == 412 {
             throw StateError.conflict(

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One HTTP attempt the client is about to make.
 public struct AWSRequestEvent: Sendable, Equatable {
@@ -26,23 +27,18 @@ extension AWSRequestObserver {
 }
 
 /// Records every attempt; thread-safe.
-public final class AWSRequestRecorder: AWSRequestObserver, @unchecked Sendable {
-    private let lock = NSLock()
-    private var recorded: [AWSRequestEvent] = []
+public final class AWSRequestRecorder: AWSRequestObserver, Sendable {
+    private let recorded = Mutex<[AWSRequestEvent]>([])
 
     public init() {}
 
     public func requestWillBeSent(_ event: AWSRequestEvent) {
-        lock.lock()
-        recorded.append(event)
-        lock.unlock()
+        recorded.withLock { $0.append(event) }
     }
 
     /// Every attempt so far, in order.
     public var events: [AWSRequestEvent] {
-        lock.lock()
-        defer { lock.unlock() }
-        return recorded
+        recorded.withLock { $0 }
     }
 
     /// First attempts of mutating calls (retries are not counted twice).
@@ -54,8 +50,6 @@ public final class AWSRequestRecorder: AWSRequestObserver, @unchecked Sendable {
     public func count(of operation: String) -> Int { events.filter { $0.operation == operation }.count }
 
     public func reset() {
-        lock.lock()
-        recorded.removeAll()
-        lock.unlock()
+        recorded.withLock { $0.removeAll() }
     }
 }

@@ -1,6 +1,7 @@
 import AWS
 import Foundation
 import LDEdgeCore
+import Synchronization
 
 /// An object as it was before ldedge overwrote or deleted it, kept in the step's work folder.
 struct KeptObject: Codable, Hashable, Sendable {
@@ -84,19 +85,14 @@ struct BackupStore {
     }
 }
 
-private final class KeptCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var kept: [KeptObject] = []
+private final class KeptCollector: Sendable {
+    private let kept = Mutex<[KeptObject]>([])
 
     func add(_ object: KeptObject) {
-        lock.lock()
-        kept.append(object)
-        lock.unlock()
+        kept.withLock { $0.append(object) }
     }
 
     var objects: [KeptObject] {
-        lock.lock()
-        defer { lock.unlock() }
-        return kept
+        kept.withLock { $0 }
     }
 }

@@ -153,17 +153,16 @@ final class ScanCache: Sendable {
 }
 
 /// Git checkouts made during one run (plan, then plan again before apply).
-final class SourceCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var checkouts: [String: (URL, String?)] = [:]
+final class SourceCache: Sendable {
+    private let checkouts = Mutex<[String: (URL, String?)]>([:])
 
     func checkout(_ key: String, make: () throws -> (URL, String?)) throws -> (URL, String?) {
-        lock.lock()
-        defer { lock.unlock() }
-        if let cached = checkouts[key] { return cached }
-        let made = try make()
-        checkouts[key] = made
-        return made
+        try checkouts.withLock { checkouts in
+            if let cached = checkouts[key] { return cached }
+            let made = try make()
+            checkouts[key] = made
+            return made
+        }
     }
 }
 
@@ -175,20 +174,11 @@ struct RemoteListing: Sendable {
 }
 
 /// Bucket listings made during one run, keyed by "bucket/prefix".
-final class ListingCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var listings: [String: RemoteListing] = [:]
+final class ListingCache: Sendable {
+    private let listings = Mutex<[String: RemoteListing]>([:])
 
     subscript(key: String) -> RemoteListing? {
-        get {
-            lock.lock()
-            defer { lock.unlock() }
-            return listings[key]
-        }
-        set {
-            lock.lock()
-            listings[key] = newValue
-            lock.unlock()
-        }
+        get { listings.withLock { $0[key] } }
+        set { listings.withLock { $0[key] = newValue } }
     }
 }

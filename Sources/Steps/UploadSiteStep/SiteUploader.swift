@@ -1,6 +1,7 @@
 import AWS
 import Foundation
 import LDEdgeCore
+import Synchronization
 
 /// Uploads files with bounded parallelism, reporting files and bytes for larger syncs.
 struct SiteUploader {
@@ -52,17 +53,19 @@ func forEachConcurrently<T: Sendable>(_ items: [T], limit: Int, _ body: @escapin
 }
 
 /// "uploaded 120/1000 files, 1.2 MB/9.8 MB", at most a few times a second.
-final class ProgressMeter: @unchecked Sendable {
-    private let lock = NSLock()
+final class ProgressMeter: Sendable {
+    private struct Contents {
+        var done = 0
+        var bytes = 0
+        var lastEmit = Date.distantPast
+    }
     private let total: Int
     private let totalBytes: Int
     private let quiet: Bool
-    private let emit: (String) -> Void
-    private var done = 0
-    private var bytes = 0
-    private var lastEmit = Date.distantPast
+    private let emit: @Sendable (String) -> Void
+    private let contents = Mutex(Contents())
 
-    init(total: Int, totalBytes: Int, quiet: Bool, emit: @escaping (String) -> Void) {
+    init(total: Int, totalBytes: Int, quiet: Bool, emit: @escaping @Sendable (String) -> Void) {
         self.total = total
         self.totalBytes = totalBytes
         self.quiet = quiet
@@ -70,20 +73,20 @@ final class ProgressMeter: @unchecked Sendable {
     }
 
     func advance(bytes count: Int) {
-        lock.lock()
-        done += 1
-        bytes += count
-        let now = Date()
-        let due = !quiet && (now.timeIntervalSince(lastEmit) >= 0.25 || done == total)
-        if due { lastEmit = now }
-        let text = line
-        lock.unlock()
+        let (due, text) = contents.withLock { contents in
+            contents.done += 1
+            contents.bytes += count
+            let now = Date()
+            let due = !quiet && (now.timeIntervalSince(contents.lastEmit) >= 0.25 || contents.done == total)
+            if due { contents.lastEmit = now }
+            return (due, line(done: contents.done, bytes: contents.bytes))
+        }
         if due { emit(text) }
     }
 
     func finish() {}
 
-    private var line: String {
+    private func line(done: Int, bytes: Int) -> String {
         let width = 24
         let filled = total == 0 ? width : width * done / total
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)

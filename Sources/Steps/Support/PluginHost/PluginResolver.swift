@@ -1,16 +1,16 @@
 import Foundation
 import LDEdgeCore
+import Synchronization
 
 /// Resolves `uses: ./path` and `uses: plugin:NAME` to a step kind by asking the plugin to
 /// `describe` itself; the answer is kept per executable (and its modification time) for the
 /// life of the process, so a workflow's plugins are described once per command.
-public final class PluginResolver: StepKindResolver, @unchecked Sendable {
+public final class PluginResolver: StepKindResolver, Sendable {
     /// How long `describe` may take.
     public static let describeTimeout: TimeInterval = 30
 
-    /// Guards `cache`: executable path -> (modification date, description).
-    private let lock = NSLock()
-    private var cache: [String: (Date?, PluginDescription)] = [:]
+    /// Executable path -> (modification date, description).
+    private let cache = Mutex<[String: (Date?, PluginDescription)]>([:])
 
     public init() {}
 
@@ -31,7 +31,7 @@ public final class PluginResolver: StepKindResolver, @unchecked Sendable {
 
     func describe(_ executable: URL, uses: String, context: StepResolutionContext) throws -> PluginDescription {
         let modified = (try? FileManager.default.attributesOfItem(atPath: executable.path))?[.modificationDate] as? Date
-        if let cached = lock.withLock({ cache[executable.path] }), cached.0 == modified { return cached.1 }
+        if let cached = cache.withLock({ $0[executable.path] }), cached.0 == modified { return cached.1 }
         let process = PluginProcess(
             executable: executable, directory: context.directory, environment: context.environment,
             timeout: Self.describeTimeout, onStderrLine: { _ in })
@@ -47,7 +47,7 @@ public final class PluginResolver: StepKindResolver, @unchecked Sendable {
         } catch {
             throw StepResolutionError("step plugin '\(uses)' answered describe with \(error); see docs/plugins.md for its shape")
         }
-        lock.withLock { cache[executable.path] = (modified, description) }
+        cache.withLock { $0[executable.path] = (modified, description) }
         return description
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LDEdgeCore
+import Synchronization
 
 /// A step whose kind is an external executable speaking JSON-RPC 2.0 on stdio (docs/plugins.md).
 ///
@@ -133,11 +134,10 @@ struct PluginStep: Step {
 }
 
 /// Serves a plugin's requests against the step's context: the journal and the owned resources.
-final class JournalHandler: PluginRequestHandler, @unchecked Sendable {
+final class JournalHandler: PluginRequestHandler, Sendable {
     let context: StepContext
-    /// Guards `open`: intents without `journal.done` yet, oldest first (resource, sequence number).
-    private let lock = NSLock()
-    private var open: [(resource: String, seq: Int)] = []
+    /// Intents without `journal.done` yet, oldest first (resource, sequence number).
+    private let open = Mutex<[(resource: String, seq: Int)]>([])
 
     init(context: StepContext) {
         self.context = context
@@ -154,7 +154,7 @@ final class JournalHandler: PluginRequestHandler, @unchecked Sendable {
             let undo = Self.redacted(params["undo"] ?? .null)
             do {
                 let seq = try context.journalIntent("\(action) \(resource)", undo: UndoRecord(action, resource: resource, data: undo))
-                lock.withLock { open.append((resource, seq)) }
+                open.withLock { $0.append((resource, seq)) }
                 return .success(.object(["ok": .bool(true)]))
             } catch {
                 return .failure(RPCError(-32002, "the intent could not be journaled, so the change must not be made: \(error)"))
@@ -162,7 +162,7 @@ final class JournalHandler: PluginRequestHandler, @unchecked Sendable {
         case "journal.done":
             guard !context.isDryRun else { return .failure(.dryRun) }
             guard let resource = params["resource"]?.stringValue else { return .failure(.invalidParams("journal.done needs a \"resource\" string")) }
-            let seq = lock.withLock { () -> Int? in
+            let seq = open.withLock { open -> Int? in
                 guard let index = open.lastIndex(where: { $0.resource == resource }) else { return nil }
                 return open.remove(at: index).seq
             }
