@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "LDEdgeCore",
             dependencies: [
-                "Git", "LDEdgeJSON",
+                "Git", "LDEdgeJSON", "Terminal",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -152,6 +152,9 @@ let package = Package(
 
         // Benchmark: the upload-site sync against `aws s3 sync` on the emulator (Benchmarks/site-sync/run.sh).
         .executableTarget(name: "site-sync-bench", dependencies: ["LDEdgeCore", "UploadSiteStep"], path: "Benchmarks/site-sync", exclude: ["run.sh"], swiftSettings: settings),
+
+        // Colours, progress bars, elapsed times and wait progress, honouring NO_COLOR and TERM=dumb.
+        .target(name: "Terminal", swiftSettings: settings),
 
         // Every child process (run steps, pip, plugins, the handler runner), on swift-subprocess.
         .target(

@@ -1,4 +1,5 @@
 import Foundation
+@_exported import Terminal
 import Synchronization
 
 #if canImport(Glibc)
@@ -8,15 +9,22 @@ import Darwin
 #endif
 
 /// Where ldedge writes: results to stdout, progress and diagnostics to stderr, colours only on a
-/// terminal and never with `NO_COLOR`. Everything passes through secret redaction.
+/// terminal and never with `NO_COLOR` or `TERM=dumb` (`TerminalCapabilities`). Everything passes
+/// through secret redaction.
 public struct Console: Sendable {
     public var colorsOnStdout: Bool
     public var colorsOnStderr: Bool
+    /// Status lines (a wait's elapsed time, an upload's bar) are redrawn in place on stderr.
+    public var liveStderr: Bool
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        let allowed = environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
-        colorsOnStdout = allowed && isatty(STDOUT_FILENO) == 1
-        colorsOnStderr = allowed && isatty(STDERR_FILENO) == 1
+        self.init(TerminalCapabilities(environment: environment))
+    }
+
+    public init(_ capabilities: TerminalCapabilities) {
+        colorsOnStdout = capabilities.colorsOnStdout
+        colorsOnStderr = capabilities.colorsOnStderr
+        liveStderr = capabilities.liveStderr
     }
 
     public static var standardInputIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
@@ -29,15 +37,19 @@ public struct Console: Sendable {
         FileHandle.standardError.write(Data((Secrets.shared.redact(text) + "\n").utf8))
     }
 
+    /// Writes `text` to stderr as it is (no newline): for lines redrawn in place.
+    func errRaw(_ text: String) {
+        FileHandle.standardError.write(Data(Secrets.shared.redact(text).utf8))
+    }
+
     public func diagnostics(_ diagnostics: [Diagnostic]) {
         for diagnostic in diagnostics {
-            let color = diagnostic.severity == .error ? "31" : "33"
-            err(colorsOnStderr ? "\u{1B}[\(color)m\(diagnostic.description)\u{1B}[0m" : diagnostic.description)
+            err(paint(diagnostic.description, diagnostic.severity == .error ? .red : .yellow))
         }
     }
 
-    public func paint(_ text: String, _ code: String, stderr: Bool = true) -> String {
-        (stderr ? colorsOnStderr : colorsOnStdout) ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    public func paint(_ text: String, _ style: Style, stderr: Bool = true) -> String {
+        style.paint(text, enabled: stderr ? colorsOnStderr : colorsOnStdout)
     }
 
     /// Asks a yes/no question on stderr and reads the answer from stdin.
@@ -52,8 +64,14 @@ public struct Console: Sendable {
 public final class ConsoleReporter: Reporter, Sendable {
     let console: Console
     let quiet: Bool
-    /// When each step phase started; held while a line is printed, so lines never interleave.
-    private let started = Mutex<[String: Date]>([:])
+    /// When each step phase started, whether a status line is on screen, and when each step's
+    /// last status line was printed; held while a line is printed, so lines never interleave.
+    private struct Screen {
+        var started: [String: Date] = [:]
+        var statusShown = false
+        var lastStatus: [String: ContinuousClock.Instant] = [:]
+    }
+    private let screen = Mutex(Screen())
 
     public init(console: Console, quiet: Bool = false) {
         self.console = console
@@ -61,31 +79,59 @@ public final class ConsoleReporter: Reporter, Sendable {
     }
 
     public func report(_ event: EngineEvent) {
-        started.withLock { started in write(event, &started) }
+        screen.withLock { screen in
+            if case .status(let step, let message) = event {
+                showStatus(step, message, &screen)
+                return
+            }
+            if screen.statusShown {
+                console.errRaw(LiveLine.clear)
+                screen.statusShown = false
+            }
+            write(event, &screen.started)
+        }
+    }
+
+    /// On a terminal the status replaces the previous one in place; elsewhere (a CI log) one
+    /// line per step every 10 s.
+    private func showStatus(_ step: String, _ message: String, _ screen: inout Screen) {
+        guard !quiet else { return }
+        let line = console.paint("    ... \(message)", .dim)
+        if console.liveStderr {
+            console.errRaw(LiveLine.clear + LiveLine.fit(line))
+            screen.statusShown = true
+            return
+        }
+        let now = ContinuousClock.now
+        guard screen.lastStatus[step].map({ now - $0 >= .seconds(10) }) ?? true else { return }
+        screen.lastStatus[step] = now
+        console.err(line)
     }
 
     private func write(_ event: EngineEvent, _ started: inout [String: Date]) {
         switch event {
+        case .status:
+            return
         case .stepStarted(let id, let kind, let phase):
             started["\(phase)/\(id)"] = Date()
             guard !quiet else { return }
-            console.err(console.paint("==> \(phase) \(id) (\(kind))", "1"))
+            console.err(console.paint("==> \(phase) \(id) (\(kind))", .bold))
         case .action(_, let description):
             guard !quiet else { return }
             console.err("    \(description)")
         case .progress(_, let message):
             guard !quiet else { return }
-            console.err(console.paint("    ... \(message)", "2"))
+            console.err(console.paint("    ... \(message)", .dim))
         case .stepFinished(let id, let phase, let outcome):
             guard !quiet else { return }
             let elapsed = started["\(phase)/\(id)"].map { String(format: " in %.1fs", Date().timeIntervalSince($0)) } ?? ""
-            console.err(console.paint("    \(id): \(outcome)\(elapsed)", outcome == "unchanged" ? "2" : "32"))
+            console.err(console.paint("    \(id): \(outcome)\(elapsed)", outcome == "unchanged" ? .dim : .green))
         case .stepFailed(let id, let phase, let error):
-            console.err(console.paint("    \(id): \(phase) failed: \(error)", "31"))
+            console.err(console.paint("    \(id): \(phase) failed: \(error)", .red))
         case .stepWaiting(let id, let phase, let reason):
-            console.err(console.paint("    \(id): \(phase) waiting: \(reason)", "33"))
+            console.err(console.paint("    \(id): \(phase) waiting: \(reason)", .yellow))
         case .notice(let message):
-            console.err(console.paint("note: \(message)", "33"))
+            console.err(console.paint("note: \(message)", .yellow))
         }
     }
 }

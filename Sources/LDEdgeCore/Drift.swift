@@ -67,9 +67,9 @@ extension PlanRenderer {
     /// The "Drift" section: each out-of-band change, recorded vs actual.
     public func renderDrift(_ items: [DriftItem]) -> [String] {
         guard !items.isEmpty else { return [] }
-        var lines = ["", paint("Drift (changed outside ldedge since the last run; deploy restores the declared state):", "35")]
+        var lines = ["", paint("Drift (changed outside ldedge since the last run; deploy restores the declared state):", .magenta)]
         for item in items {
-            lines.append(paint("  ! \(item.step): \(item.summary)", "35"))
+            lines.append(paint("  ! \(item.step): \(item.summary)", .magenta))
         }
         return lines
     }

@@ -13,6 +13,8 @@ public final class EventStream: Reporter, Sendable {
     let console: Console
     /// Held while a line is written, so concurrent steps never interleave two lines.
     private let writing = Mutex(())
+    /// When each step's last status line was written.
+    private let lastStatus = Mutex<[String: ContinuousClock.Instant]>([:])
 
     public init(console: Console) {
         self.console = console
@@ -40,6 +42,15 @@ public final class EventStream: Reporter, Sendable {
             emit("progress", ["step": .string(step), "change": .string(description)])
         case .progress(let step, let message):
             emit("progress", ["step": .string(step), "message": .string(message)])
+        case .status(let step, let message):
+            // At most one line per step every 5 s: a wait ticks every second.
+            let due = lastStatus.withLock { last in
+                let now = ContinuousClock.now
+                guard last[step].map({ now - $0 >= .seconds(5) }) ?? true else { return false }
+                last[step] = now
+                return true
+            }
+            if due { emit("progress", ["step": .string(step), "message": .string(message)]) }
         case .stepFinished(let id, let phase, let outcome):
             if phase == "rollback" {
                 emit("rollback", ["step": .string(id), "status": .string("done"), "outcome": .string(outcome)])

@@ -1,4 +1,5 @@
 import Foundation
+import Terminal
 
 /// The plan of one step as shown to the user.
 public struct StepPlanEntry: Codable, Sendable {
@@ -47,28 +48,28 @@ public struct PlanRenderer: Sendable {
         for entry in plan.steps {
             let header = "\(entry.id) (\(entry.kind))"
             if let pending = entry.pending, entry.plan == nil {
-                lines.append(paint("\(header): \(pending)", "33"))
+                lines.append(paint("\(header): \(pending)", .yellow))
                 continue
             }
             guard let stepPlan = entry.plan else { continue }
             if stepPlan.findings.hasErrors {
                 // A step that could not be planned shows why, and none of its changes count.
                 unplanned += 1
-                lines.append(paint("\(header): not planned", "31"))
+                lines.append(paint("\(header): not planned", .red))
                 let configuration = stepPlan.findings.configurationProblems
                 if !configuration.isEmpty {
-                    lines.append(paint("  ldedge is not configured for this step (the problems are printed above, on stderr)", "31"))
+                    lines.append(paint("  ldedge is not configured for this step (the problems are printed above, on stderr)", .red))
                 }
                 for finding in stepPlan.findings where finding.category != .configuration {
-                    lines.append("  " + paint(finding.description, finding.severity == .error ? "31" : "33"))
+                    lines.append("  " + paint(finding.description, finding.severity == .error ? .red : .yellow))
                 }
                 continue
             }
             let changes = stepPlan.changes.filter { $0.action != .none }
             if changes.isEmpty {
-                lines.append(paint("\(header): no changes", "2"))
+                lines.append(paint("\(header): no changes", .dim))
             } else {
-                lines.append(paint(header, "1"))
+                lines.append(paint(header, .bold))
             }
             for change in stepPlan.changes where change.action != .none || changes.isEmpty && stepPlan.changes.count <= 3 {
                 if change.action == .none && !changes.isEmpty { continue }
@@ -83,13 +84,13 @@ public struct PlanRenderer: Sendable {
                     lines.append("      after:  \(change.after ?? "(none)")")
                 }
             }
-            if let pending = entry.pending { lines.append(paint("  (\(pending))", "33")) }
+            if let pending = entry.pending { lines.append(paint("  (\(pending))", .yellow)) }
             for finding in stepPlan.findings {
-                lines.append("  " + paint(finding.description, finding.severity == .error ? "31" : "33"))
+                lines.append("  " + paint(finding.description, finding.severity == .error ? .red : .yellow))
             }
         }
         for finding in plan.findings {
-            lines.append(paint(finding.description, finding.severity == .error ? "31" : "33"))
+            lines.append(paint(finding.description, finding.severity == .error ? .red : .yellow))
         }
         lines += renderDrift(plan.drift)
         lines.append("")
@@ -106,17 +107,17 @@ public struct PlanRenderer: Sendable {
         return Secrets.shared.redact(lines.joined(separator: "\n"))
     }
 
-    func color(_ action: ChangeAction) -> String {
+    func color(_ action: ChangeAction) -> Style {
         switch action {
-        case .create: return "32"
-        case .update, .replace, .restore: return "33"
-        case .delete: return "31"
-        case .run: return "36"
-        case .none: return "2"
+        case .create: return .green
+        case .update, .replace, .restore: return .yellow
+        case .delete: return .red
+        case .run: return .cyan
+        case .none: return .dim
         }
     }
 
-    func paint(_ text: String, _ code: String) -> String {
-        colors ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    func paint(_ text: String, _ style: Style) -> String {
+        style.paint(text, enabled: colors)
     }
 }

@@ -52,6 +52,9 @@ public enum EngineEvent: Sendable {
     case stepStarted(id: String, kind: String, phase: String)
     case action(step: String, description: String)
     case progress(step: String, message: String)
+    /// Where a long wait or a transfer stands (elapsed time, a progress bar): redrawn in place on a
+    /// terminal, printed now and then elsewhere.
+    case status(step: String, message: String)
     case stepFinished(id: String, phase: String, outcome: String)
     case stepFailed(id: String, phase: String, error: String)
     /// The step cannot finish yet and must be resumed later (CloudFront still holds replicas).

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Terminal
 
 /// What a step sees of the run: its identity, the workflow, recorded state, options, and the
 /// one door to change the world (`perform`), which journals first and refuses in a dry run.
@@ -164,6 +165,17 @@ public final class StepContext: Sendable {
     /// Progress for long waits (uploads, CloudFront deployments); printed to stderr.
     public func progress(_ message: String) {
         reporter.report(.progress(step: stepID, message: Secrets.shared.redact(message)))
+    }
+
+    /// Shows where a long wait or a transfer stands; see `EngineEvent.status`.
+    public func status(_ message: String) {
+        reporter.report(.status(step: stepID, message: Secrets.shared.redact(message)))
+    }
+
+    /// Runs `body` and, once it has taken longer than 2 s, shows `what` with the elapsed time
+    /// every second until it returns (pip installs, waits on AWS).
+    public func waiting<T: Sendable>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        try await WaitProgress.run(what, report: { [weak self] line in self?.status(line) }, body)
     }
 
     /// Runs `body` (waiting on a child process, say) so that SIGINT/SIGTERM during an apply

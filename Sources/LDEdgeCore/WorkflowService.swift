@@ -65,7 +65,7 @@ public struct WorkflowService: Sendable {
             console.err("\(errors) error\(errors == 1 ? "" : "s"); nothing was changed")
             return .invalidWorkflow
         } catch let error as StateError {
-            console.err(console.paint("error: \(error)", "31"))
+            console.err(console.paint("error: \(error)", .red))
             if error.isLockConflict { return .locked }
             return .failure
         } catch let error as EngineError {
@@ -78,20 +78,20 @@ public struct WorkflowService: Sendable {
             case .teardownIncomplete(let failed, _):
                 if failed.isEmpty {
                     // Waiting on AWS (replicas) is the expected course of a Lambda@Edge teardown, not a failure.
-                    console.err(console.paint("\(error)", "33"))
+                    console.err(console.paint("\(error)", .yellow))
                     return .teardownPending
                 }
-                console.err(console.paint("error: \(error)", "31"))
+                console.err(console.paint("error: \(error)", .red))
                 return .failure
             case .declined:
                 console.err(error.description)
                 return .failure
             default:
-                console.err(console.paint("error: \(error)", "31"))
+                console.err(console.paint("error: \(error)", .red))
                 return .failure
             }
         } catch {
-            console.err(console.paint("error: \(Secrets.shared.redact("\(error)"))", "31"))
+            console.err(console.paint("error: \(Secrets.shared.redact("\(error)"))", .red))
             return .failure
         }
     }
@@ -101,7 +101,7 @@ public struct WorkflowService: Sendable {
     func reportConfigurationProblems(_ findings: [Diagnostic]) -> Bool {
         let problems = findings.configurationProblems
         guard !problems.isEmpty else { return false }
-        console.err(console.paint("ldedge is not configured for \(problems.count == 1 ? "a step" : "\(problems.count) steps") of this workflow:", "31"))
+        console.err(console.paint("ldedge is not configured for \(problems.count == 1 ? "a step" : "\(problems.count) steps") of this workflow:", .red))
         console.diagnostics(problems)
         console.err("note: \(Diagnostic.sandboxHint)")
         console.err("nothing was changed")
@@ -373,7 +373,7 @@ public struct WorkflowService: Sendable {
             return .success
         }
         for kind in registry.sorted {
-            console.out(console.paint(kind.kind, "1", stderr: false) + " - " + kind.summary)
+            console.out(console.paint(kind.kind, .bold, stderr: false) + " - " + kind.summary)
             if !kind.documentation.isEmpty { console.out("  \(kind.documentation)") }
             console.out("  inputs:")
             for field in kind.inputs {
