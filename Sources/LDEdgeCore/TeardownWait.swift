@@ -63,10 +63,5 @@ extension WorkflowService {
     }
 
     /// `42s`, `3m05s`, `1h02m`.
-    static func clock(_ seconds: TimeInterval) -> String {
-        let total = Int(seconds.rounded())
-        if total < 60 { return "\(total)s" }
-        if total < 3600 { return String(format: "%dm%02ds", total / 60, total % 60) }
-        return String(format: "%dh%02dm", total / 3600, (total % 3600) / 60)
-    }
+    static func clock(_ seconds: TimeInterval) -> String { Elapsed.format(seconds.rounded()) }
 }

@@ -75,7 +75,9 @@ extension AttachTriggerStep {
                 try await createFunctionWaitingForRole(request, lambda, context)
             }
             try context.own(Resource(type: "function", id: name, attributes: ["arn": function.functionArn]))
-            function = try await lambda.waitUntilActive(name: name, pollInterval: min(pollInterval, 1))
+            function = try await context.waiting("Lambda function \(name) becoming Active") {
+                try await lambda.waitUntilActive(name: name, pollInterval: min(pollInterval, 1))
+            }
         } else {
             function = try await lambda.getFunctionConfiguration(name: name)
             if !context.ownedResources.contains(where: { $0.type == "function" && $0.id == name }) {
@@ -111,7 +113,9 @@ extension AttachTriggerStep {
             }
             version = published.version ?? ""
             try rememberPublished(version, context)
-            _ = try await lambda.waitUntilActive(name: name, qualifier: version, pollInterval: min(pollInterval, 1))
+            _ = try await context.waiting("Lambda version \(version) of \(name) becoming Active") {
+                try await lambda.waitUntilActive(name: name, qualifier: version, pollInterval: min(pollInterval, 1))
+            }
         }
         let versionArn = "\(function.functionArn):\(version)"
 
@@ -171,7 +175,7 @@ extension AttachTriggerStep {
     func waitDeployed(_ distribution: String, _ context: StepContext) async throws {
         let cloudFront = try clients(context).cloudFront
         _ = try await cloudFront.waitUntilDeployed(id: distribution, timeout: waitTimeout, pollInterval: pollInterval) { waited, status in
-            context.progress("distribution \(distribution): \(status), \(Int(waited)) s")
+            context.status("CloudFront deploying distribution \(distribution): \(status), \(Elapsed.format(waited))")
         }
     }
 }

@@ -160,7 +160,7 @@ extension AttachTriggerStep {
             } catch where Self.isReplicated(error) {
                 let waited = Int(Date().timeIntervalSince(start))
                 if waited >= budget { throw AttachTriggerError.replicated(function: label, waited: waited) }
-                context.progress("waiting for CloudFront to release the replicas of \(label): \(waited) s")
+                context.status("waiting for CloudFront to release the replicas of \(label): \(Elapsed.format(Double(waited)))")
                 try await Task.sleep(nanoseconds: UInt64(min(max(pollInterval, 0.2), 10) * 1e9))
             }
         }

@@ -298,7 +298,11 @@ public struct BuildHandlerStep: Step {
             if fileManager.fileExists(atPath: cache.path) {
                 dependencies = cache
             } else {
-                switch try await prepared.installer.install(into: cache, progress: { context.progress($0) }) {
+                let installer = prepared.installer
+                let outcome = try await context.waiting("installing dependencies (\(installer.commandSummary))") {
+                    try await installer.install(into: cache, progress: { context.progress($0) })
+                }
+                switch outcome {
                 case .installed:
                     dependencies = cache
                     removeOtherCaches(keeping: cache)

@@ -41,7 +41,7 @@ struct DependencyInstaller {
         workDirectory.appendingPathComponent("deps").appendingPathComponent(String(key.prefix(16)))
     }
 
-    enum Outcome {
+    enum Outcome: Sendable {
         case installed
         /// Nothing installed, with the reason (npm cannot reach its registry).
         case skipped(String)

@@ -227,7 +227,7 @@ public struct EdgeDistributionStep: Step {
     func waitDeployed(_ distributionID: String, _ context: StepContext) async throws -> Distribution {
         let cloudFront = try context.awsClient().cloudFront
         return try await cloudFront.waitUntilDeployed(id: distributionID, timeout: waitTimeout, pollInterval: pollInterval) { waited, status in
-            context.progress("distribution \(distributionID): \(status), \(Int(waited)) s")
+            context.status("CloudFront deploying distribution \(distributionID): \(status), \(Elapsed.format(waited))")
         }
     }
 }

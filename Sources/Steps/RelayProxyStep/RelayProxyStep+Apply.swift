@@ -32,7 +32,9 @@ extension RelayProxyStep {
             }
             tableArn = table.tableArn ?? ""
             try context.own(Resource(type: "table", id: input.table, attributes: ["arn": tableArn, "region": data.region]))
-            let active = try await client.dynamoDB.waitUntilTableActive(name: input.table, timeout: waitTimeout, pollInterval: pollInterval)
+            let active = try await context.waiting("DynamoDB table \(input.table) becoming ACTIVE") {
+                try await client.dynamoDB.waitUntilTableActive(name: input.table, timeout: waitTimeout, pollInterval: pollInterval)
+            }
             tableArn = active.tableArn ?? tableArn
         } else if data.adoptTable {
             try context.own(Resource(type: "table", id: input.table, attributes: ["arn": tableArn, "region": data.region], adopted: true))

@@ -97,7 +97,7 @@ extension RelayProxyStep {
                 if waited + pollInterval > waitTimeout {
                     throw AWSError.waiterTimeout(service: .ecs, what: "INACTIVE", resource: "service \(service)", waited: waited, lastState: draining.status ?? "unknown")
                 }
-                context.progress("ecs service \(service): \(draining.status ?? "draining"), \(Int(waited)) s")
+                context.status("ECS service \(service): \(draining.status ?? "draining"), \(Elapsed.format(waited))")
                 try context.checkInterrupted()
                 try await Task.sleep(nanoseconds: UInt64(pollInterval * 1e9))
             }

@@ -17,8 +17,9 @@ struct SiteUploader {
 
     func upload(_ uploads: [PlannedUpload]) async throws {
         let totalBytes = uploads.reduce(0) { $0 + $1.file.size }
-        let meter = ProgressMeter(total: uploads.count, totalBytes: totalBytes, quiet: uploads.count <= Self.progressThreshold) { line in
-            context.progress(line)
+        let meter = ProgressMeter(total: uploads.count, totalBytes: totalBytes, quiet: uploads.count <= Self.progressThreshold) { line, finished in
+            // The bar is redrawn in place while it fills; the last state stays in the log.
+            if finished { context.progress(line) } else { context.status(line) }
         }
         try await forEachConcurrently(uploads, limit: concurrency) { upload in
             let url = root.appendingPathComponent(upload.file.path)
@@ -62,10 +63,10 @@ final class ProgressMeter: Sendable {
     private let total: Int
     private let totalBytes: Int
     private let quiet: Bool
-    private let emit: @Sendable (String) -> Void
+    private let emit: @Sendable (String, Bool) -> Void
     private let contents = Mutex(Contents())
 
-    init(total: Int, totalBytes: Int, quiet: Bool, emit: @escaping @Sendable (String) -> Void) {
+    init(total: Int, totalBytes: Int, quiet: Bool, emit: @escaping @Sendable (String, Bool) -> Void) {
         self.total = total
         self.totalBytes = totalBytes
         self.quiet = quiet
@@ -73,23 +74,21 @@ final class ProgressMeter: Sendable {
     }
 
     func advance(bytes count: Int) {
-        let (due, text) = contents.withLock { contents in
+        let (due, finished, text) = contents.withLock { contents in
             contents.done += 1
             contents.bytes += count
             let now = Date()
-            let due = !quiet && (now.timeIntervalSince(contents.lastEmit) >= 0.25 || contents.done == total)
+            let finished = contents.done == total
+            let due = !quiet && (now.timeIntervalSince(contents.lastEmit) >= 0.25 || finished)
             if due { contents.lastEmit = now }
-            return (due, line(done: contents.done, bytes: contents.bytes))
+            return (due, finished, line(done: contents.done, bytes: contents.bytes))
         }
-        if due { emit(text) }
+        if due { emit(text, finished) }
     }
 
     func finish() {}
 
     private func line(done: Int, bytes: Int) -> String {
-        let width = 24
-        let filled = total == 0 ? width : width * done / total
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        return "[\(bar)] \(done)/\(total) files, \(UploadSiteStep.bytes(bytes))/\(UploadSiteStep.bytes(totalBytes))"
+        ProgressBar().render(done: done, total: total, detail: "\(done)/\(total) files, \(UploadSiteStep.bytes(bytes))/\(UploadSiteStep.bytes(totalBytes))")
     }
 }
