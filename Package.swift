@@ -1,8 +1,10 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-// Swift 6 language mode (complete data-race checking) for every target of the project.
-let settings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+// Swift 6 language mode (complete data-race checking) for every target of the project, and any
+// compiler warning in the project's own code fails the build (dependencies are not affected:
+// SwiftPM applies these settings only to this package's targets).
+let settings: [SwiftSetting] = [.swiftLanguageMode(.v6), .treatAllWarnings(as: .error)]
 
 /// One module per step kind (DESIGN.md): each depends on the core and the clients it needs.
 func step(_ name: String, _ extra: [Target.Dependency] = []) -> Target {

@@ -64,9 +64,10 @@ public final class FileZipOutput: ZipOutput {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
-            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            let written = systemWrite(descriptor, base + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
                 throw ArchiveError.writeFailed(path: path, reason: posixReason())
@@ -74,4 +75,13 @@ public final class FileZipOutput: ZipOutput {
             offset += written
         }
     }
+}
+
+/// write(2) itself: inside `FileZipOutput` the bare name is its own `write(_:)`.
+private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    Glibc.write(descriptor, buffer, count)
+    #else
+    Darwin.write(descriptor, buffer, count)
+    #endif
 }

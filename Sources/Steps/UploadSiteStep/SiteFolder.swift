@@ -3,6 +3,8 @@ import Foundation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// One local file of the site, as it will be stored.
@@ -58,8 +60,11 @@ enum SiteFolder {
             for worker in 0..<workers {
                 group.addTask {
                     var hashed: [SiteFile] = []
-                    for index in stride(from: worker, to: entries.count, by: workers) {
+                    for (count, index) in stride(from: worker, to: entries.count, by: workers).enumerated() {
                         try Task.checkCancellation()
+                        // Hashing is one long job per worker; yield now and then so the pool's
+                        // other work (timers, HTTP responses) never waits behind it.
+                        if count % 32 == 31 { await Task.yield() }
                         let entry = entries[index]
                         guard let data = FileManager.default.contents(atPath: entry.url.path) else {
                             throw SiteFolderError.unreadable(entry.url.path, "permission denied")
