@@ -135,7 +135,7 @@ public final class Engine: Sendable {
         var drift: [DriftItem] = []
         var driftWarnings: [Diagnostic] = []
         for workflowStep in workflow.steps {
-            let kind = try stepKind(workflowStep.kind, step: workflowStep.id, workflow: workflow, state: state)
+            let kind = try await stepKind(workflowStep.kind, step: workflowStep.id, workflow: workflow, state: state)
             var entry = StepPlanEntry(id: workflowStep.id, kind: workflowStep.kind)
             let resolved = workflowStep.input.resolvingStepOutputs(outputs, as: .object(kind.inputs))
             let input = resolved ?? workflowStep.input.resolvingKnownStepOutputs(outputs, as: .object(kind.inputs))
@@ -282,7 +282,7 @@ public final class Engine: Sendable {
     ) async throws -> Bool {
         if InterruptFlag.shared.isRaised { throw Interrupted() }
         let state = recorder.state
-        let kind = try stepKind(workflowStep.kind, step: workflowStep.id, workflow: workflow, state: state)
+        let kind = try await stepKind(workflowStep.kind, step: workflowStep.id, workflow: workflow, state: state)
         var outputs: [String: [String: String]] = [:]
         for (id, step) in state.steps where step.status == .applied { outputs[id] = step.outputs }
         guard let input = workflowStep.input.resolvingStepOutputs(outputs, as: .object(kind.inputs)) else {
@@ -331,7 +331,7 @@ public final class Engine: Sendable {
         let records = stepState.undo.reversed().map(\.record)
         reporter.report(.stepStarted(id: id, kind: stepState.kind, phase: "rollback"))
         do {
-            let kind = try stepKind(stepState.kind, step: id, workflow: workflow, state: state)
+            let kind = try await stepKind(stepState.kind, step: id, workflow: workflow, state: state)
             let step = try kind.makeStep(id: id, input: stepState.input)
             let context = makeContext(
                 workflow: workflow, stepID: id, kind: kind.kind, phase: .rollback, state: state, recorder: recorder, services: services)
@@ -412,7 +412,7 @@ public final class Engine: Sendable {
             guard let stepState = recorder.state.steps[id], stepState.status.mayOwnResources || !stepState.resources.isEmpty else { continue }
             reporter.report(.stepStarted(id: id, kind: stepState.kind, phase: "teardown"))
             do {
-                let kind = try stepKind(stepState.kind, step: id, workflow: workflow, state: recorder.state)
+                let kind = try await stepKind(stepState.kind, step: id, workflow: workflow, state: recorder.state)
                 let step = try kind.makeStep(id: id, input: stepState.input)
                 try recorder.record(JournalRecord(type: .teardownBegin, step: id))
                 let context = makeContext(
@@ -486,8 +486,9 @@ public final class Engine: Sendable {
     }
 
     /// The kind a step uses: registered, or resolved through the registry's resolvers (an external plugin).
-    func stepKind(_ name: String, step id: String, workflow: Workflow?, state: WorkflowState) throws -> StepKind {
+    func stepKind(_ name: String, step id: String, workflow: Workflow?, state: WorkflowState) async throws -> StepKind {
         let context = StepResolutionContext(directory: workflowDirectory(workflow, state), environment: options.environment)
+        await registry.prepare([name], in: context)
         guard let kind = try registry.resolve(name, in: context) else { throw EngineError.unknownKind(step: id, kind: name) }
         return kind
     }

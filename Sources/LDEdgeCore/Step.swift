@@ -297,6 +297,14 @@ public protocol StepKindResolver: Sendable {
     /// Nil when `uses` is not this resolver's syntax; throws `StepResolutionError` when it is but
     /// the kind cannot be used (a missing or non-executable plugin).
     func resolve(_ uses: String, in context: StepResolutionContext) throws -> StepKind?
+
+    /// Does the slow part of resolving `uses` (starting a plugin to ask it) asynchronously, so the
+    /// synchronous `resolve` during loading finds the answer ready and never waits on a thread.
+    func prepare(_ uses: String, in context: StepResolutionContext) async
+}
+
+extension StepKindResolver {
+    public func prepare(_ uses: String, in context: StepResolutionContext) async {}
 }
 
 /// Why a `uses:` value names no usable step kind; the message says what to do.
@@ -333,6 +341,14 @@ public struct StepRegistry: Sendable {
             if let kind = try resolver.resolve(uses, in: context) { return kind }
         }
         return nil
+    }
+
+    /// Lets every resolver prepare the `uses:` values that name no registered kind (see
+    /// `StepKindResolver.prepare`).
+    public func prepare(_ uses: [String], in context: StepResolutionContext) async {
+        for value in Set(uses) where kinds[value] == nil {
+            for resolver in resolvers { await resolver.prepare(value, in: context) }
+        }
     }
 
     public var sorted: [StepKind] { kinds.values.sorted { $0.kind < $1.kind } }

@@ -2,6 +2,23 @@ import Foundation
 import Yams
 
 extension WorkflowLoader {
+    /// Every step's `uses:` in the workflow file at `path` (none when it cannot be read or parsed:
+    /// loading reports that with its location).
+    public func usesValues(in path: String) -> [String] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8),
+            let root = try? Yams.compose(yaml: text)
+        else { return [] }
+        let steps = root.mapping?.first { $0.key.scalar?.string == "steps" }?.value.sequence ?? []
+        return steps.compactMap { step in step.mapping?.first { $0.key.scalar?.string == "uses" }?.value.scalar?.string }
+    }
+
+    /// Prepares the kinds the workflow at `path` uses that resolvers provide (plugins are asked to
+    /// describe themselves here, asynchronously), before the synchronous `load`.
+    public func prepare(_ path: String) async {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL
+        await registry.prepare(usesValues(in: path), in: StepResolutionContext(directory: directory, environment: environment))
+    }
+
     /// The step kinds a workflow file uses that the registry resolves rather than holds (external
     /// plugins), for `ldedge steps --workflow` and `ldedge schema --workflow`. Reads only the
     /// steps' `uses:`; a plugin that cannot be used is reported at its `uses:`.

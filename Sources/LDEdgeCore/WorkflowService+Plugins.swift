@@ -2,10 +2,12 @@ import Foundation
 
 extension WorkflowService {
     /// The registry plus the external plugin kinds the workflow at `path` uses.
-    public func registryIncludingPlugins(of path: String?) throws -> StepRegistry {
+    public func registryIncludingPlugins(of path: String?) async throws -> StepRegistry {
         guard let path else { return registry }
         var extended = registry
-        for kind in try WorkflowLoader(registry: registry, environment: environment).resolvedKinds(usedIn: path) {
+        let loader = WorkflowLoader(registry: registry, environment: environment)
+        await loader.prepare(path)
+        for kind in try loader.resolvedKinds(usedIn: path) {
             extended.register(kind)
         }
         return extended
@@ -16,7 +18,7 @@ extension WorkflowService {
         guard path != nil else { return await steps(json: json) }
         var extended = self
         let status = await run {
-            extended.registry = try registryIncludingPlugins(of: path)
+            extended.registry = try await registryIncludingPlugins(of: path)
             return .success
         }
         guard status == .success else { return status }
@@ -26,7 +28,8 @@ extension WorkflowService {
     /// `ldedge schema [--workflow FILE]`: the workflow JSON Schema, with the plugins the workflow uses.
     public func schema(workflow path: String?) async -> ExitStatus {
         await run {
-            FileHandle.standardOutput.write(Data(try WorkflowSchema.document(try registryIncludingPlugins(of: path)).utf8))
+            let registry = try await registryIncludingPlugins(of: path)
+            FileHandle.standardOutput.write(Data(try WorkflowSchema.document(registry).utf8))
             return .success
         }
     }

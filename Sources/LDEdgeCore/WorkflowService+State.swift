@@ -10,7 +10,7 @@ extension WorkflowService {
     /// Which workflow a command means (a workflow file, a recorded name, or the only one) and where its state is.
     public func resolveState(_ argument: String?) async throws -> (name: String, workflow: Workflow?, location: any StateLocation) {
         if let argument, FileManager.default.fileExists(atPath: argument) {
-            let workflow = try load(argument)
+            let workflow = try await load(argument)
             return (workflow.name, workflow, try stateLocation(workflow))
         }
         let location = try stateLocation(nil)
@@ -129,7 +129,7 @@ extension WorkflowService {
         if needState {
             resolved = try await resolveState(argument)
         } else if let argument, FileManager.default.fileExists(atPath: argument) {
-            let workflow = try load(argument)
+            let workflow = try await load(argument)
             resolved = (workflow.name, workflow, try stateLocation(workflow))
         } else {
             resolved = (argument ?? "", nil, try stateLocation(nil))

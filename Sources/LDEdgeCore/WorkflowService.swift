@@ -51,8 +51,10 @@ public struct WorkflowService: Sendable {
         return Engine(registry: registry, options: engineOptions, reporter: events ?? ConsoleReporter(console: console, quiet: quiet))
     }
 
-    func load(_ path: String) throws -> Workflow {
-        try WorkflowLoader(registry: registry, environment: environment).load(path: path)
+    func load(_ path: String) async throws -> Workflow {
+        let loader = WorkflowLoader(registry: registry, environment: environment)
+        await loader.prepare(path)
+        return try loader.load(path: path)
     }
 
     /// Runs `body`, printing any error the way users read it, and returns the exit status.
@@ -115,7 +117,7 @@ public struct WorkflowService: Sendable {
             // Diagnostics as one JSON document on stdout, for editors and CI annotations.
             var diagnostics: [Diagnostic] = []
             var valid = true
-            do { _ = try load(path) } catch let error as DiagnosticsError {
+            do { _ = try await load(path) } catch let error as DiagnosticsError {
                 diagnostics = error.diagnostics
                 valid = false
             } catch {
@@ -128,7 +130,7 @@ public struct WorkflowService: Sendable {
             return valid ? .success : .invalidWorkflow
         }
         return await run {
-            let workflow = try load(path)
+            let workflow = try await load(path)
             console.out("\(path): workflow '\(workflow.name)' is valid (\(workflow.steps.count) step\(workflow.steps.count == 1 ? "" : "s"): \(workflow.steps.map(\.id).joined(separator: " -> ")))")
             return .success
         }
@@ -137,7 +139,7 @@ public struct WorkflowService: Sendable {
     public func plan(_ path: String, json: Bool, detailedExitCode: Bool, out: String? = nil) async -> ExitStatus {
         let events = json && out != "-" ? EventStream(console: console) : nil
         return await run(command: "plan", events: events) { _ in
-            let workflow = try load(path)
+            let workflow = try await load(path)
             let git = try? GitStamp.read(at: workflow.directory, stateRoot: stateRoot)
             let location = try stateLocation(workflow)
             let plan = try await engine(state: location, quiet: true).plan(workflow, git: git)
@@ -171,7 +173,7 @@ public struct WorkflowService: Sendable {
         let events = flags.json ? EventStream(console: console) : nil
         return await run(command: "deploy", events: events) { result in
             let saved = try SavedPlan.read(path)
-            let workflow = try load(saved?.workflowPath ?? path)
+            let workflow = try await load(saved?.workflowPath ?? path)
             if let saved { try check(saved, against: workflow) }
             var git = try GitStamp.read(at: workflow.directory, stateRoot: stateRoot)
             if saved != nil { git = git.excluding(planFile: path) }
@@ -222,8 +224,8 @@ public struct WorkflowService: Sendable {
     }
 
     /// Finds which workflow a command means: a workflow file, a recorded name, or the only one.
-    public func resolveWorkflowName(_ argument: String?) throws -> (name: String, workflow: Workflow?) {
-        guard let deployed = try deployedWorkflow(argument) else {
+    public func resolveWorkflowName(_ argument: String?) async throws -> (name: String, workflow: Workflow?) {
+        guard let deployed = try await deployedWorkflow(argument) else {
             throw StateError.noState(folder: argument.map { stateRoot.appendingPathComponent($0).path } ?? stateRoot.path)
         }
         return deployed
@@ -231,10 +233,10 @@ public struct WorkflowService: Sendable {
 
     /// Like `resolveWorkflowName`, but nil when nothing is deployed (no state recorded for the
     /// named workflow, or none at all), so every command says so the same way.
-    public func deployedWorkflow(_ argument: String?) throws -> (name: String, workflow: Workflow?)? {
+    public func deployedWorkflow(_ argument: String?) async throws -> (name: String, workflow: Workflow?)? {
         if let argument {
             if FileManager.default.fileExists(atPath: argument) {
-                let workflow = try load(argument)
+                let workflow = try await load(argument)
                 return StateStore(root: stateRoot, workflow: workflow.name).exists ? (workflow.name, workflow) : nil
             }
             return StateStore.workflows(in: stateRoot).contains(argument) ? (argument, nil) : nil
@@ -443,7 +445,7 @@ extension WorkflowService {
     public func rollout(_ path: String, step: String?, change: RolloutChange, yes: Bool, json: Bool, noWait: Bool = false) async -> ExitStatus {
         let events = json ? EventStream(console: console) : nil
         return await run(command: "rollout", events: events) { result in
-            var workflow = try load(path)
+            var workflow = try await load(path)
             let rollable = workflow.steps.filter { registry[$0.kind]?.rollout != nil }
             let candidates = rollable.filter { step == nil || $0.id == step }
             let kinds = Set(registry.sorted.filter { $0.rollout != nil }.map(\.kind)).sorted().joined(separator: ", ")

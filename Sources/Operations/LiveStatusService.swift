@@ -12,7 +12,7 @@ public struct LiveStatusService: Sendable {
     public func run(_ argument: String?, step: String? = nil, json: Bool) async -> ExitStatus {
         let console = workflows.console
         return await workflows.run {
-            let (name, _) = try workflows.resolveWorkflowName(argument)
+            let (name, _) = try await workflows.resolveWorkflowName(argument)
             let state = try StateStore(root: workflows.stateRoot, workflow: name).load()
             let status = try await LiveStatusReader(environment: workflows.environment).read(state, step: step)
             if json {

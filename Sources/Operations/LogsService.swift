@@ -29,7 +29,7 @@ public struct LogsService: Sendable {
     public func run(_ request: Request) async -> ExitStatus {
         let console = workflows.console
         return await workflows.run {
-            let (name, _) = try workflows.resolveWorkflowName(request.workflow)
+            let (name, _) = try await workflows.resolveWorkflowName(request.workflow)
             let state = try StateStore(root: workflows.stateRoot, workflow: name).load()
             let edge = try DeployedEdge.find(in: state, step: request.step)
             let start = try TimeSpec.parse(request.since)

@@ -9,8 +9,8 @@ public final class PluginResolver: StepKindResolver, Sendable {
     /// How long `describe` may take.
     public static let describeTimeout: TimeInterval = 30
 
-    /// Executable path -> (modification date, description).
-    private let cache = Mutex<[String: (Date?, PluginDescription)]>([:])
+    /// Executable path -> (modification date, the description or why there is none).
+    private let cache = Mutex<[String: (Date?, Result<PluginDescription, StepResolutionError>)]>([:])
 
     public init() {}
 
@@ -29,26 +29,58 @@ public final class PluginResolver: StepKindResolver, Sendable {
             make: { id, input in PluginStep(id: id, input: input) })
     }
 
-    func describe(_ executable: URL, uses: String, context: StepResolutionContext) throws -> PluginDescription {
-        let modified = (try? FileManager.default.attributesOfItem(atPath: executable.path))?[.modificationDate] as? Date
-        if let cached = cache.withLock({ $0[executable.path] }), cached.0 == modified { return cached.1 }
-        let process = PluginProcess(
-            executable: executable, directory: context.directory, environment: context.environment,
-            timeout: Self.describeTimeout, onStderrLine: { _ in })
-        let result: JSONValue
+    /// Asks the plugin to describe itself (asynchronously) and keeps the answer for `resolve`.
+    public func prepare(_ uses: String, in context: StepResolutionContext) async {
+        guard let executable = try? PluginLocator.locate(uses, in: context) else { return }
+        let modified = Self.modified(executable)
+        if let cached = cache.withLock({ $0[executable.path] }), cached.0 == modified { return }
+        let answer: Result<JSONValue, PluginCallFailure>
         do {
-            result = try process.callBlocking("describe", params: .object([:]), handler: RefusingHandler())
+            answer = .success(try await process(executable, context).call("describe", params: .object([:]), handler: RefusingHandler()))
         } catch let failure as PluginCallFailure {
-            throw StepResolutionError(PluginError(step: nil, plugin: uses, method: "describe", failure: failure).description)
-        }
-        let description: PluginDescription
-        do {
-            description = try PluginDescription(result)
+            answer = .failure(failure)
         } catch {
-            throw StepResolutionError("step plugin '\(uses)' answered describe with \(error); see docs/plugins.md for its shape")
+            answer = .failure(PluginCallFailure(reason: .cannotStart("\(error)"), lastLine: nil))
         }
+        let description = Self.description(answer, uses: uses)
         cache.withLock { $0[executable.path] = (modified, description) }
-        return description
+    }
+
+    /// The description `prepare` fetched; a resolver used without `prepare` (a library caller
+    /// loading a workflow itself) asks the plugin here and waits on this thread.
+    func describe(_ executable: URL, uses: String, context: StepResolutionContext) throws -> PluginDescription {
+        let modified = Self.modified(executable)
+        if let cached = cache.withLock({ $0[executable.path] }), cached.0 == modified { return try cached.1.get() }
+        let answer: Result<JSONValue, PluginCallFailure>
+        do {
+            answer = .success(try process(executable, context).callBlocking("describe", params: .object([:]), handler: RefusingHandler()))
+        } catch let failure as PluginCallFailure {
+            answer = .failure(failure)
+        }
+        let description = Self.description(answer, uses: uses)
+        cache.withLock { $0[executable.path] = (modified, description) }
+        return try description.get()
+    }
+
+    private func process(_ executable: URL, _ context: StepResolutionContext) -> PluginProcess {
+        PluginProcess(executable: executable, directory: context.directory, environment: context.environment, timeout: Self.describeTimeout, onStderrLine: { _ in })
+    }
+
+    private static func modified(_ executable: URL) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: executable.path))?[.modificationDate] as? Date
+    }
+
+    private static func description(_ answer: Result<JSONValue, PluginCallFailure>, uses: String) -> Result<PluginDescription, StepResolutionError> {
+        switch answer {
+        case .failure(let failure):
+            return .failure(StepResolutionError(PluginError(step: nil, plugin: uses, method: "describe", failure: failure).description))
+        case .success(let result):
+            do {
+                return .success(try PluginDescription(result))
+            } catch {
+                return .failure(StepResolutionError("step plugin '\(uses)' answered describe with \(error); see docs/plugins.md for its shape"))
+            }
+        }
     }
 }
 
