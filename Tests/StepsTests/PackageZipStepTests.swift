@@ -4,6 +4,7 @@ import LDEdgeCore
 import LDEdgeTestSupport
 import PackageZipStep
 import RunStep
+import Synchronization
 import XCTest
 
 final class PackageZipStepTests: XCTestCase {
@@ -44,6 +45,48 @@ final class PackageZipStepTests: XCTestCase {
             try data.write(to: url)
             try FileManager.default.setAttributes([.modificationDate: mtime], ofItemAtPath: url.path)
         }
+    }
+
+    /// Issue 14: the zip is built once per deploy (the plan, the re-plan before apply and the
+    /// apply share it) and not at all on a no-change redeploy, even from a new process.
+    func testOneZipPerDeployAndNoneOnANoChangeRedeploy() async throws {
+        let build = scratch.appendingPathComponent("build")
+        try writeFiles(build, ["handler.py": Data("def handler(e, c):\n    return e\n".utf8), "lib/util.py": Data(repeating: 0x41, count: 50_000)])
+        let workflow = try workflow(source: build.path, name: "once")
+        let messages = ProgressMessages()
+        func deploy() async throws -> DeployReport {
+            let engine = Engine(registry: registry, options: EngineOptions(stateRoot: scratch.appendingPathComponent("state"), environment: [:]), reporter: messages)
+            return try await engine.deploy(workflow)
+        }
+
+        let first = try await deploy()
+        XCTAssertEqual(first.applied, ["package"])
+        XCTAssertEqual(messages.take().filter { $0.hasPrefix("zipped ") }.count, 1, "one zip for the plan, the re-plan and the apply")
+        let zip = try XCTUnwrap(first.outputs["package"]?["zip"])
+        XCTAssertEqual(first.outputs["package"]?["sha256"], Data(SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: zip)))).base64EncodedString())
+
+        let again = try await deploy()
+        XCTAssertEqual(again.unchanged, ["package"])
+        XCTAssertEqual(messages.take().filter { $0.hasPrefix("zipped ") }, [], "a no-change redeploy does no zip work")
+        XCTAssertEqual(again.outputs["package"], first.outputs["package"])
+
+        // Same bytes again but a new modification time: still nothing to zip (content-addressed).
+        try writeFiles(build, ["handler.py": Data("def handler(e, c):\n    return e\n".utf8)], mtime: Date().addingTimeInterval(3600))
+        _ = try await deploy()
+        XCTAssertEqual(messages.take().filter { $0.hasPrefix("zipped ") }, [])
+
+        try writeFiles(build, ["handler.py": Data("def handler(e, c):\n    return None\n".utf8)])
+        let changed = try await deploy()
+        XCTAssertEqual(changed.applied, ["package"])
+        XCTAssertEqual(messages.take().filter { $0.hasPrefix("zipped ") }.count, 1)
+        XCTAssertEqual(changed.outputs["package"]?["sha256"], Data(SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: zip)))).base64EncodedString())
+        XCTAssertNotEqual(changed.outputs["package"]?["sha256"], first.outputs["package"]?["sha256"])
+
+        // A zip removed by hand is built again, not trusted from its inputs record.
+        try FileManager.default.removeItem(atPath: zip)
+        let rebuilt = try await deploy()
+        XCTAssertEqual(rebuilt.applied, ["package"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: zip))
     }
 
     func testPackagesOnceThenPlansNoChangeWithOutputsKnownAtPlanTime() async throws {
@@ -146,6 +189,23 @@ final class PackageZipStepTests: XCTestCase {
         XCTAssertThrowsError(try WorkflowLoader(registry: registry, environment: [:]).load(path: file.path)) { error in
             XCTAssertTrue("\(error)".contains("bad.yaml:7:"), "\(error)")
             XCTAssertTrue("\(error)".contains("between 0"), "\(error)")
+        }
+    }
+}
+
+/// Collects the engine's progress messages.
+final class ProgressMessages: Reporter, Sendable {
+    private let messages = Mutex<[String]>([])
+
+    func report(_ event: EngineEvent) {
+        if case .progress(_, let message) = event { messages.withLock { $0.append(message) } }
+    }
+
+    /// The messages so far, and forgets them.
+    func take() -> [String] {
+        messages.withLock { messages in
+            defer { messages = [] }
+            return messages
         }
     }
 }
