@@ -52,10 +52,14 @@ public struct Console: Sendable {
         style.paint(text, enabled: stderr ? colorsOnStderr : colorsOnStdout)
     }
 
-    /// Asks a yes/no question on stderr and reads the answer from stdin.
-    public func confirm(_ question: String) -> Bool {
+    /// Asks a yes/no question on stderr and reads the answer from stdin, on a thread of its own
+    /// (waiting for a person must not hold a concurrency thread).
+    public func confirm(_ question: String) async -> Bool {
         FileHandle.standardError.write(Data("\(question) [y/N] ".utf8))
-        guard let answer = readLine() else { return false }
+        let answer: String? = await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: readLine()) }.start()
+        }
+        guard let answer else { return false }
         return ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased())
     }
 }

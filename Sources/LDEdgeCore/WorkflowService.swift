@@ -206,7 +206,7 @@ public struct WorkflowService: Sendable {
                 try saved?.verify(plan)
                 if let events { events.plan(plan) } else if !json { console.err(PlanRenderer(colors: console.colorsOnStderr).render(plan)) }
                 guard plan.hasChanges else { return true }
-                return interactive ? console.confirm("Apply these changes?") : true
+                return interactive ? await console.confirm("Apply these changes?") : true
             }
             if flags.json {
                 result.value = try JSONValue(encoding: report)
@@ -304,7 +304,7 @@ public struct WorkflowService: Sendable {
                     console.err("  \(step.id) (\(step.kind))\(owned.isEmpty ? "" : ": " + owned.joined(separator: ", "))")
                 }
             }
-            if !yes && Console.standardInputIsTerminal && !console.confirm("Tear these down?") { throw EngineError.declined }
+            if !yes && Console.standardInputIsTerminal, !(await console.confirm("Tear these down?")) { throw EngineError.declined }
             let trap = SignalTrap.install(console: console)
             defer { trap.remove() }
             let report = try await teardownWaiting(name, workflow: workflow, location: location, events: events, stepOptions: stepOptions, wait: wait)
@@ -486,10 +486,10 @@ extension WorkflowService {
                         throw EngineError.unresolved(step: target.id, detail: "the targeting was changed outside ldedge since the last run (\(changed)); pass --yes to overwrite it")
                     }
                     console.err("the targeting was changed outside ldedge since the last run: \(changed)")
-                    return console.confirm("Overwrite it?")
+                    return await console.confirm("Overwrite it?")
                 }
                 guard plan.hasChanges else { return true }
-                return interactive ? console.confirm("Change the flag?") : true
+                return interactive ? await console.confirm("Change the flag?") : true
             }
             if json {
                 result.value = try JSONValue(encoding: report)
