@@ -18,6 +18,7 @@ func step(_ name: String, _ extra: [Target.Dependency] = []) -> Target {
 
 let package = Package(
     name: "ldedge",
+    // macOS 15: Mutex (the Synchronization module) guards shared state.
     platforms: [.macOS(.v15)],
     products: [
         // The `ldedge` executable is the root package's implicit product of the `ldedge` target

@@ -3,11 +3,11 @@ import PackageDescription
 
 // A team's own ldedge: every built-in step plus `publish-parameter`, written against the
 // public step API (LDEdgeKit) and the project's AWS client (LDEdgeAWS).
-let settings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+let settings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
     name: "custom-step",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         // `swift package ldedge ...` (the ldedge command plugin) runs this executable here.
         .executable(name: "ldedge", targets: ["ldedge"])
