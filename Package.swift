@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "LDEdgeCore",
             dependencies: [
-                "Git", "LDEdgeJSON", "Terminal",
+                "Git", "LDEdgeJSON", "Terminal", "ChildProcess",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -187,6 +187,7 @@ public struct ChildProcess: Sendable {
     /// that ignored SIGTERM must not outlive the run).
     private func supervise<Value: Sendable>(_ launch: @escaping @Sendable (ProcessGroup) async throws -> Value) async throws -> Value {
         let processGroup = ProcessGroup()
+        defer { processGroup.ended() }
         let grace = self.grace
         do {
             return try await withThrowingTaskGroup(of: Value?.self) { group in
@@ -243,6 +244,12 @@ public struct ChildProcess: Sendable {
         return values
     }
 
+    /// SIGKILL to the process group of every child still running: for a second Ctrl-C, when
+    /// ldedge exits at once and must not leave a command running behind it.
+    public static func killAll() {
+        for pid in ProcessGroup.running.withLock({ $0 }) { _ = kill(-pid, SIGKILL) }
+    }
+
     /// The command as a user would type it, for messages.
     public var commandLine: String { ([executable] + arguments).joined(separator: " ") }
 
@@ -271,7 +278,17 @@ public enum ChildProcessError: Error, CustomStringConvertible, Equatable {
 final class ProcessGroup: Sendable {
     private let leader = Mutex<pid_t?>(nil)
 
-    func started(_ pid: pid_t) { leader.withLock { $0 = pid } }
+    /// Every child's group while it runs, for `ChildProcess.killAll` when ldedge must exit at once.
+    static let running = Mutex<Set<pid_t>>([])
+
+    func started(_ pid: pid_t) {
+        leader.withLock { $0 = pid }
+        Self.running.withLock { _ = $0.insert(pid) }
+    }
+
+    func ended() {
+        if let pid = leader.withLock({ $0 }) { Self.running.withLock { _ = $0.remove(pid) } }
+    }
 
     func killAfter(_ delay: Duration) {
         Task.detached { [self] in

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Synchronization
 
@@ -415,6 +416,8 @@ public final class SignalTrap: Sendable {
                         console.err("interrupted: stopping the command in progress (or finishing the current AWS or LaunchDarkly change), then rolling back (signal again to stop at once; 'ldedge teardown' cleans up)")
                         InterruptFlag.shared.raise()
                     } else {
+                        // Stopping at once: nothing ldedge started may keep running.
+                        ChildProcess.killAll()
                         exit(130)
                     }
                 }

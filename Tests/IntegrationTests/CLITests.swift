@@ -158,6 +158,36 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(try StateStore(root: directory.file(".ldedge"), workflow: "long").load().isEmpty)
     }
 
+    /// A second signal exits at once (130) and takes the command in progress with it: here the
+    /// rollback's undo command, which the first signal does not stop.
+    func testASecondSigintExitsAtOnceAndLeavesNoCommandRunning() throws {
+        try directory.write("stuck.yaml", """
+            name: stuck
+            steps:
+              - id: stuck
+                uses: run
+                with:
+                  run: "sleep 600"
+                  undo: "sleep 600 & echo $! > child.pid; echo $$ > shell.pid; sleep 600"
+            """)
+        let run = try startProcess(binary, ["deploy", "stuck.yaml", "--yes"], in: directory.url)
+        let started = Date().addingTimeInterval(20)
+        while Date() < started, !run.stderrSoFar.contains("    run: sleep 600") { usleep(20_000) }
+        run.signal(SIGINT)
+        let undoing = Date().addingTimeInterval(20)
+        while Date() < undoing, !(directory.exists("child.pid") && directory.exists("shell.pid")) { usleep(20_000) }
+        let shell = try XCTUnwrap(Int32(try String(contentsOf: directory.file("shell.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let child = try XCTUnwrap(Int32(try String(contentsOf: directory.file("child.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        XCTAssertTrue(isAlive(shell) && isAlive(child))
+        run.signal(SIGINT)
+        let result = run.wait()
+        XCTAssertEqual(result.status, 130, result.stderr)
+        let gone = Date().addingTimeInterval(5)
+        while Date() < gone, isAlive(shell) || isAlive(child) { usleep(20_000) }
+        XCTAssertFalse(isAlive(shell), "the undo command outlived ldedge")
+        XCTAssertFalse(isAlive(child), "the undo command's child outlived ldedge")
+    }
+
     /// Alive and not a zombie waiting for a parent that does not reap (PID 1 in some containers).
     func isAlive(_ pid: Int32) -> Bool {
         guard kill(pid, 0) == 0 else { return false }
