@@ -82,6 +82,16 @@ final class PackageZipStepTests: XCTestCase {
         XCTAssertEqual(changed.outputs["package"]?["sha256"], Data(SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: zip)))).base64EncodedString())
         XCTAssertNotEqual(changed.outputs["package"]?["sha256"], first.outputs["package"]?["sha256"])
 
+        // A zip without its inputs record (written by an older ldedge): one zip to check it is the
+        // same, which fills the record; then no zip work again.
+        try FileManager.default.removeItem(atPath: zip + ".inputs")
+        let unrecorded = try await deploy()
+        XCTAssertEqual(unrecorded.unchanged, ["package"])
+        XCTAssertEqual(messages.take().filter { $0.hasPrefix("zipped ") }.count, 1)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: zip + ".inputs"))
+        _ = try await deploy()
+        XCTAssertEqual(messages.take().filter { $0.hasPrefix("zipped ") }, [])
+
         // A zip removed by hand is built again, not trusted from its inputs record.
         try FileManager.default.removeItem(atPath: zip)
         let rebuilt = try await deploy()

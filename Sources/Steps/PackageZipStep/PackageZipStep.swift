@@ -8,7 +8,10 @@ import Synchronization
 ///
 /// Dry run: zips the folder in memory and shows the size, the `CodeSha256` and whether it differs
 /// from the package on disk; a package over the event type's limit is an error, with its ten
-/// largest entries, before anything is uploaded. Writes nothing.
+/// largest entries, before anything is uploaded. The zip is content-addressed by its inputs (the
+/// files' paths, modes and bytes and the compression level): built once per run, reused by the
+/// re-plan and the apply, and not built at all when `<step>.zip.inputs` says the zip on disk came
+/// from exactly these inputs. Writes nothing but that record.
 ///
 /// Rollback: nothing to undo outside the step's own build folder; the zip stays there and the
 /// next plan compares against it.
@@ -110,6 +113,12 @@ public struct PackageZipStep: Step {
         if let problem = package.problem(eventType) { findings.append(.error(problem)) }
         let detail = "\(package.files) files, \(PackageSizeReport.format(package.size)), CodeSha256 \(package.digest)"
         let existing = package.isOnDisk ? package.digest : Self.digestOfFile(destination)
+        if !package.isOnDisk, existing == package.digest {
+            // The zip on disk is exactly these bytes but has no inputs record (an older ldedge
+            // wrote it): record them, a cache entry about ldedge's own build output, so the next
+            // run needs no zip work. Nothing the workflow manages changes.
+            Self.writeRecord(package, destination)
+        }
         let change: PlannedChange
         if existing == package.digest {
             change = PlannedChange(.none, destination.lastPathComponent, detail: "unchanged: \(detail)")
@@ -142,8 +151,7 @@ public struct PackageZipStep: Step {
             throw PackageZipError.cannotWrite(destination.path, String(cString: strerror(errno)))
         }
         // What the zip on disk was built from, so the next run knows it without zipping again.
-        try? JSONEncoder().encode(PackageRecord(inputs: package.inputs, sha256: package.digest, size: package.size, files: package.files))
-            .write(to: Self.recordPath(destination), options: .atomic)
+        Self.writeRecord(package, destination)
         context.progress("wrote \(destination.lastPathComponent): \(package.files) files, \(PackageSizeReport.format(package.size)), CodeSha256 \(package.digest)")
         return package.outputs(destination)
     }
@@ -179,6 +187,11 @@ public struct PackageZipStep: Step {
     }
 
     static func recordPath(_ destination: URL) -> URL { destination.appendingPathExtension("inputs") }
+
+    static func writeRecord(_ package: Package, _ destination: URL) {
+        try? JSONEncoder().encode(PackageRecord(inputs: package.inputs, sha256: package.digest, size: package.size, files: package.files))
+            .write(to: recordPath(destination), options: .atomic)
+    }
 
     static func record(_ destination: URL) -> PackageRecord? {
         guard let data = try? Data(contentsOf: recordPath(destination)) else { return nil }
