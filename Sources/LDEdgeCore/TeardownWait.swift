@@ -63,5 +63,7 @@ extension WorkflowService {
     }
 
     /// `42s`, `3m05s`, `1h02m`.
-    static func clock(_ seconds: TimeInterval) -> String { Elapsed.format(seconds.rounded()) }
+    static func clock(_ seconds: TimeInterval) -> String {
+        Elapsed.whole(seconds.isFinite ? Int(seconds.rounded()) : 0)
+    }
 }

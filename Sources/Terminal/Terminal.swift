@@ -77,10 +77,15 @@ public enum Elapsed {
     public static func format(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "0s" }
         if seconds < 10 { return String(format: "%.1fs", seconds) }
-        let whole = Int(seconds.rounded(.down))
-        if whole < 60 { return "\(whole)s" }
-        if whole < 3600 { return String(format: "%dm%02ds", whole / 60, whole % 60) }
-        return String(format: "%dh%02dm", whole / 3600, (whole % 3600) / 60)
+        return whole(Int(seconds.rounded(.down)))
+    }
+
+    /// Whole seconds, for times that are whole by nature (a retry delay): `1s`, `42s`, `3m05s`.
+    public static func whole(_ seconds: Int) -> String {
+        let seconds = max(0, seconds)
+        if seconds < 60 { return "\(seconds)s" }
+        if seconds < 3600 { return String(format: "%dm%02ds", seconds / 60, seconds % 60) }
+        return String(format: "%dh%02dm", seconds / 3600, (seconds % 3600) / 60)
     }
 
     public static func format(_ duration: Duration) -> String {

@@ -35,6 +35,9 @@ final class TerminalTests: XCTestCase {
         XCTAssertEqual(Elapsed.format(3725), "1h02m")
         XCTAssertEqual(Elapsed.format(-1), "0s")
         XCTAssertEqual(Elapsed.format(Duration.milliseconds(61_000)), "1m01s")
+        XCTAssertEqual(Elapsed.whole(1), "1s")
+        XCTAssertEqual(Elapsed.whole(185), "3m05s")
+        XCTAssertEqual(Elapsed.whole(-3), "0s")
     }
 
     func testProgressBar() {
