@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// What ldedge may draw on each output stream: colours and in-place lines only on a terminal,
-/// never with `NO_COLOR` (any value, https://no-color.org) or `TERM=dumb`.
+/// never with `NO_COLOR` set to any non-empty value (https://no-color.org) or `TERM=dumb`.
 public struct TerminalCapabilities: Sendable, Equatable {
     public var colorsOnStdout: Bool
     public var colorsOnStderr: Bool
@@ -20,7 +20,8 @@ public struct TerminalCapabilities: Sendable, Equatable {
 
     public init(environment: [String: String], stdoutIsTerminal: Bool, stderrIsTerminal: Bool) {
         let dumb = environment["TERM"] == "dumb"
-        let colors = environment["NO_COLOR"] == nil && !dumb
+        let noColor = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        let colors = !noColor && !dumb
         colorsOnStdout = colors && stdoutIsTerminal
         colorsOnStderr = colors && stderrIsTerminal
         liveStderr = stderrIsTerminal && !dumb

@@ -9,9 +9,11 @@ final class TerminalTests: XCTestCase {
         XCTAssertEqual(terminal, TerminalCapabilities(environment: ["TERM": "xterm-256color"], stdoutIsTerminal: true, stderrIsTerminal: true))
         XCTAssertTrue(terminal.colorsOnStdout && terminal.colorsOnStderr && terminal.liveStderr)
 
-        let noColor = TerminalCapabilities(environment: ["NO_COLOR": "", "TERM": "xterm"], stdoutIsTerminal: true, stderrIsTerminal: true)
-        XCTAssertFalse(noColor.colorsOnStdout || noColor.colorsOnStderr, "NO_COLOR with any value, even empty, turns colours off")
+        let noColor = TerminalCapabilities(environment: ["NO_COLOR": "0", "TERM": "xterm"], stdoutIsTerminal: true, stderrIsTerminal: true)
+        XCTAssertFalse(noColor.colorsOnStdout || noColor.colorsOnStderr, "NO_COLOR with any non-empty value turns colours off")
         XCTAssertTrue(noColor.liveStderr, "NO_COLOR is about colour; a terminal still redraws status lines")
+        let empty = TerminalCapabilities(environment: ["NO_COLOR": "", "TERM": "xterm"], stdoutIsTerminal: true, stderrIsTerminal: true)
+        XCTAssertTrue(empty.colorsOnStderr, "an empty NO_COLOR is as if unset (no-color.org)")
 
         let dumb = TerminalCapabilities(environment: ["TERM": "dumb"], stdoutIsTerminal: true, stderrIsTerminal: true)
         XCTAssertFalse(dumb.colorsOnStdout || dumb.colorsOnStderr || dumb.liveStderr, "TERM=dumb: no escapes at all")

@@ -174,8 +174,8 @@ extension AttachTriggerStep {
 
     func waitDeployed(_ distribution: String, _ context: StepContext) async throws {
         let cloudFront = try clients(context).cloudFront
-        _ = try await cloudFront.waitUntilDeployed(id: distribution, timeout: waitTimeout, pollInterval: pollInterval) { waited, status in
-            context.status("CloudFront deploying distribution \(distribution): \(status), \(Elapsed.format(waited))")
+        _ = try await context.waiting("CloudFront deploying distribution \(distribution)") {
+            try await cloudFront.waitUntilDeployed(id: distribution, timeout: waitTimeout, pollInterval: pollInterval)
         }
     }
 }

@@ -226,8 +226,9 @@ public struct EdgeDistributionStep: Step {
 
     func waitDeployed(_ distributionID: String, _ context: StepContext) async throws -> Distribution {
         let cloudFront = try context.awsClient().cloudFront
-        return try await cloudFront.waitUntilDeployed(id: distributionID, timeout: waitTimeout, pollInterval: pollInterval) { waited, status in
-            context.status("CloudFront deploying distribution \(distributionID): \(status), \(Elapsed.format(waited))")
+        // The elapsed time ticks every second between polls (CloudFront takes minutes).
+        return try await context.waiting("CloudFront deploying distribution \(distributionID)") {
+            try await cloudFront.waitUntilDeployed(id: distributionID, timeout: waitTimeout, pollInterval: pollInterval)
         }
     }
 }

@@ -69,7 +69,9 @@ public struct RunStep: Step {
         let result = try await context.perform("run: \(input.run)", undo: undo) {
             // Ctrl-C stops the command and everything it started (as make does), then the run rolls back.
             try await context.interruptible {
-                try await Shell.run(command, in: folder, environment: variables) { context.progress($0) }
+                try await context.waiting("running \(command)") {
+                    try await Shell.run(command, in: folder, environment: variables) { context.progress($0) }
+                }
             }
         }
         guard result.status == 0 else {
