@@ -219,7 +219,7 @@ let package = Package(
         .testTarget(name: "LaunchDarklyTests", dependencies: ["LaunchDarkly", "LDSandbox", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "LDSandboxTests", dependencies: ["LDSandbox", "LaunchDarkly", "LDEdgeTestSupport", "AWS"], swiftSettings: settings),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"], swiftSettings: settings),
-        .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"], swiftSettings: settings),
+        .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "GitTests", dependencies: ["Git", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(

@@ -1,5 +1,6 @@
 import ChildProcess
 import Foundation
+import LDEdgeTestSupport
 import Synchronization
 import XCTest
 
@@ -111,15 +112,8 @@ final class ChildProcessTests: XCTestCase {
     func assertGone(pidFile: String, file: StaticString = #filePath, line: UInt = #line) async throws {
         let text = try String(contentsOf: folder.appendingPathComponent(pidFile), encoding: .utf8)
         let pid = try XCTUnwrap(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), file: file, line: line)
-        for _ in 0..<100 where isAlive(pid) { try await Task.sleep(for: .milliseconds(50)) }
-        XCTAssertFalse(isAlive(pid), "pid \(pid) outlived its process group", file: file, line: line)
-    }
-
-    /// Alive and not a zombie left for a PID 1 that does not reap.
-    func isAlive(_ pid: Int32) -> Bool {
-        guard kill(pid, 0) == 0 else { return false }
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
-        return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+        for _ in 0..<100 where processIsAlive(pid) { try await Task.sleep(for: .milliseconds(50)) }
+        XCTAssertFalse(processIsAlive(pid), "pid \(pid) outlived its process group", file: file, line: line)
     }
 }
 

@@ -140,7 +140,7 @@ final class CLITests: XCTestCase {
         while Date() < deadline, !(directory.exists("child.pid") && directory.exists("shell.pid")) { usleep(20_000) }
         let shell = try XCTUnwrap(Int32(try String(contentsOf: directory.file("shell.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         let child = try XCTUnwrap(Int32(try String(contentsOf: directory.file("child.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        XCTAssertTrue(isAlive(shell) && isAlive(child), "both are running before the signal")
+        XCTAssertTrue(processIsAlive(shell) && processIsAlive(child), "both are running before the signal")
 
         let signalled = Date()
         run.signal(SIGINT)
@@ -149,9 +149,9 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(result.status, 1, result.stderr)
         XCTAssertLessThan(elapsed, 10, "ldedge took \(elapsed) s to stop")
         let gone = Date().addingTimeInterval(max(0, 10 - elapsed))
-        while Date() < gone, isAlive(shell) || isAlive(child) { usleep(20_000) }
-        XCTAssertFalse(isAlive(shell), "the command (pid \(shell)) outlived the interrupt")
-        XCTAssertFalse(isAlive(child), "the command's child (pid \(child)) outlived the interrupt")
+        while Date() < gone, processIsAlive(shell) || processIsAlive(child) { usleep(20_000) }
+        XCTAssertFalse(processIsAlive(shell), "the command (pid \(shell)) outlived the interrupt")
+        XCTAssertFalse(processIsAlive(child), "the command's child (pid \(child)) outlived the interrupt")
         XCTAssertTrue(result.stderr.contains("rollback long") && result.stderr.contains("rollback one"), result.stderr)
         XCTAssertTrue(directory.exists("undone"), "the interrupted command's undo ran in the rollback")
         XCTAssertFalse(directory.exists("m1"), "step one was rolled back")
@@ -178,24 +178,16 @@ final class CLITests: XCTestCase {
         while Date() < undoing, !(directory.exists("child.pid") && directory.exists("shell.pid")) { usleep(20_000) }
         let shell = try XCTUnwrap(Int32(try String(contentsOf: directory.file("shell.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         let child = try XCTUnwrap(Int32(try String(contentsOf: directory.file("child.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        XCTAssertTrue(isAlive(shell) && isAlive(child))
+        XCTAssertTrue(processIsAlive(shell) && processIsAlive(child))
         run.signal(SIGINT)
         let result = run.wait()
         XCTAssertEqual(result.status, 130, result.stderr)
         let gone = Date().addingTimeInterval(5)
-        while Date() < gone, isAlive(shell) || isAlive(child) { usleep(20_000) }
-        XCTAssertFalse(isAlive(shell), "the undo command outlived ldedge")
-        XCTAssertFalse(isAlive(child), "the undo command's child outlived ldedge")
+        while Date() < gone, processIsAlive(shell) || processIsAlive(child) { usleep(20_000) }
+        XCTAssertFalse(processIsAlive(shell), "the undo command outlived ldedge")
+        XCTAssertFalse(processIsAlive(child), "the undo command's child outlived ldedge")
     }
 
-    /// Alive and not a zombie waiting for a parent that does not reap (PID 1 in some containers).
-    func isAlive(_ pid: Int32) -> Bool {
-        guard kill(pid, 0) == 0 else { return false }
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return true }
-        return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
-    }
 
     func testSecretsNeverReachOutputStateOrJournal() throws {
         let secret = "sekret-\(UUID().uuidString)"

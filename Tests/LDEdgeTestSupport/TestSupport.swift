@@ -133,3 +133,11 @@ public func startProcess(
     }
     return RunningProcess(process: process, out: out, err: err)
 }
+
+/// Alive and not a zombie: a zombie left for a PID 1 that does not reap (some containers) counts
+/// as gone.
+public func processIsAlive(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0 else { return false }
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
+    return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+}
