@@ -133,7 +133,8 @@ public struct ChildProcess: Sendable {
                         return nil
                     }
                     let value = try await body(conversation)
-                    try await execution.standardInputWriter.finish()
+                    // (Already closed when the child ended first: nothing left to do.)
+                    try? await execution.standardInputWriter.finish()
                     // The child exits on end of input; one that does not is stopped after the grace period.
                     group.addTask {
                         try await Task.sleep(for: grace)

@@ -48,7 +48,7 @@ public final class HandlerRunner: Sendable {
         let (readyStream, readyContinuation) = AsyncStream<Result<LineQueue.Next, any Error>>.makeStream()
         running = Task {
             do {
-                _ = try await child.interact(onStandardError: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }) { conversation in
+                _ = try await child.interact(onStandardError: { line in FileHandle.standardError.write(Data((Secrets.shared.redact(line) + "\n").utf8)) }) { conversation in
                     readyContinuation.yield(.success(await conversation.nextLine(timeout: .seconds(startTimeout))))
                     for await request in stream {
                         guard await conversation.send(request.line) else {

@@ -138,8 +138,7 @@ final class CLITests: XCTestCase {
         let run = try startProcess(binary, ["deploy", "long.yaml", "--yes"], in: directory.url)
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline, !(directory.exists("child.pid") && directory.exists("shell.pid")) { usleep(20_000) }
-        let shell = try XCTUnwrap(Int32(try String(contentsOf: directory.file("shell.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        let child = try XCTUnwrap(Int32(try String(contentsOf: directory.file("child.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let (shell, child) = (try pid(in: "shell.pid"), try pid(in: "child.pid"))
         XCTAssertTrue(processIsAlive(shell) && processIsAlive(child), "both are running before the signal")
 
         let signalled = Date()
@@ -176,8 +175,7 @@ final class CLITests: XCTestCase {
         run.signal(SIGINT)
         let undoing = Date().addingTimeInterval(20)
         while Date() < undoing, !(directory.exists("child.pid") && directory.exists("shell.pid")) { usleep(20_000) }
-        let shell = try XCTUnwrap(Int32(try String(contentsOf: directory.file("shell.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        let child = try XCTUnwrap(Int32(try String(contentsOf: directory.file("child.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let (shell, child) = (try pid(in: "shell.pid"), try pid(in: "child.pid"))
         XCTAssertTrue(processIsAlive(shell) && processIsAlive(child))
         run.signal(SIGINT)
         let result = run.wait()
@@ -188,6 +186,11 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(processIsAlive(child), "the undo command's child outlived ldedge")
     }
 
+
+    /// The pid a command wrote to `name` in the test folder.
+    func pid(in name: String) throws -> Int32 {
+        try XCTUnwrap(Int32(try String(contentsOf: directory.file(name), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)), name)
+    }
 
     func testSecretsNeverReachOutputStateOrJournal() throws {
         let secret = "sekret-\(UUID().uuidString)"
