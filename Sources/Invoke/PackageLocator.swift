@@ -55,7 +55,17 @@ public struct PackageLocator: Sendable {
     public func locate(workflow: String, step: String? = nil) throws -> HandlerPackage {
         let store = StateStore(root: stateRoot, workflow: workflow)
         guard store.exists else { throw InvokeError.notDeployed(workflow: workflow, detail: "there is no recorded state in \(store.directory.path)") }
-        let state = try store.load()
+        let located = try Self.locate(in: try store.load(), step: step)
+        guard FileManager.default.fileExists(atPath: located.package.zip) else {
+            throw InvokeError.notDeployed(workflow: workflow, detail: "the package \(located.package.zip) of step '\(located.step)' is gone")
+        }
+        return located.package
+    }
+
+    /// The package a recorded state names, and the step that made it; the zip may be on another
+    /// machine (the one that ran the deploy).
+    public static func locate(in state: WorkflowState, step: String? = nil) throws -> (package: HandlerPackage, step: String) {
+        let workflow = state.workflow
         let applied = state.order.compactMap { state.steps[$0] }.filter { $0.status == .applied }
         let packages = applied.filter { $0.kind == "package-zip" && (step == nil || $0.id == step) }
         guard let package = packages.first else {
@@ -63,8 +73,8 @@ public struct PackageLocator: Sendable {
             throw InvokeError.notDeployed(workflow: workflow, detail: detail)
         }
         if step == nil, packages.count > 1 { throw InvokeError.ambiguousPackage(packages.map(\.id)) }
-        guard let zip = package.outputs["zip"], FileManager.default.fileExists(atPath: zip) else {
-            throw InvokeError.notDeployed(workflow: workflow, detail: "the package \(package.outputs["zip"] ?? "?") of step '\(package.id)' is gone")
+        guard let zip = package.outputs["zip"] else {
+            throw InvokeError.notDeployed(workflow: workflow, detail: "step '\(package.id)' recorded no package")
         }
         // The build step whose folder was zipped, else any build step, else the zip's own entry point.
         let builds = applied.filter { $0.kind == "build-handler" }
@@ -74,11 +84,11 @@ public struct PackageLocator: Sendable {
         if let build, let runtime = build.outputs["runtime"], let handler = build.outputs["handler"] {
             found = HandlerPackage(zip: zip, runtime: runtime, handler: handler, newPrefix: build.input["newPrefix"]?.stringValue ?? "/site/beta/")
         } else {
-            found = try Self.detect(zip: zip)
+            found = try detect(zip: zip)
         }
         found.awsEndpoint = state.settings.aws?.endpoint
         found.awsRegion = state.settings.aws?.region
-        return found
+        return (found, package.id)
     }
 
     /// Guesses runtime and handler from a zip's entry point (handler.py or index.js).

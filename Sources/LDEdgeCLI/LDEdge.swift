@@ -22,7 +22,7 @@ struct LDEdge: AsyncParsableCommand {
             (plan --detailed-exitcode); 3 teardown waiting on AWS (run it again later); 4 another run \
             holds the lock; 64 usage error; 65 invalid workflow (nothing changed).
             """,
-        version: "0.1.0",
+        version: LDEdgeVersion.current,
         subcommands: [
             ValidateCommand.self, PlanCommand.self, DeployCommand.self, TeardownCommand.self,
             StatusCommand.self, StepsCommand.self, SchemaCommand.self, SandboxCommand.self, RolloutCommand.self, InvokeCommand.self, LogsCommand.self,

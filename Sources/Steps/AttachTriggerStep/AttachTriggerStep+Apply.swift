@@ -101,7 +101,7 @@ extension AttachTriggerStep {
                 function = try await lambda.waitUntilUpdated(name: name, pollInterval: min(pollInterval, 1))
             }
         }
-        try keepCode(zip, sha: sha, context)
+        try await keepCode(zip, sha: sha, context)
 
         // Version.
         var version = data.version ?? ""
@@ -160,12 +160,13 @@ extension AttachTriggerStep {
         }
     }
 
-    /// Keeps the deployed package so a later rollback can put this code back.
-    func keepCode(_ zip: Data, sha: String, _ context: StepContext) throws {
-        let folder = context.workDirectory.appendingPathComponent("code")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let file = folder.appendingPathComponent(Self.codeFileName(sha))
-        if !FileManager.default.fileExists(atPath: file.path) { try zip.write(to: file, options: .atomic) }
+    /// Keeps the deployed package in the state backend (and names it in the step's memory, so it
+    /// stays while the function runs it): a later run on any machine that replaces this code can
+    /// put it back on rollback.
+    func keepCode(_ zip: Data, sha: String, _ context: StepContext) async throws {
+        let name = Self.codeFileName(sha)
+        try await context.keepCopy(name, zip)
+        if context.recall("code", as: String.self) != name { try context.remember("code", name) }
     }
 
     static func codeFileName(_ sha: String) -> String {

@@ -176,8 +176,12 @@ extension AttachTriggerStep {
             return
         }
         if current.codeSha256 == sha { return }
-        let file = context.workDirectory.appendingPathComponent("code").appendingPathComponent(Self.codeFileName(sha))
-        guard let zip = FileManager.default.contents(atPath: file.path) else { throw AttachTriggerError.codeNotKept(function: undo.function) }
+        // The copy in the state backend; earlier releases kept it only in the local work folder.
+        let name = Self.codeFileName(sha)
+        let legacy = context.workDirectory.appendingPathComponent("code").appendingPathComponent(name)
+        guard let zip = try await context.keptCopy(name) ?? FileManager.default.contents(atPath: legacy.path) else {
+            throw AttachTriggerError.codeNotKept(function: undo.function)
+        }
         try await context.perform("put back the previous code of function \(undo.function)") {
             _ = try await lambda.waitUntilUpdated(name: undo.function, pollInterval: min(pollInterval, 1))
             try await lambda.updateFunctionCode(name: undo.function, zipFile: zip)

@@ -45,43 +45,35 @@ struct SiteMemory: Codable, Sendable {
     }
 }
 
-/// Local copies of objects, written before they are overwritten or deleted.
+/// Copies of objects, kept in the state backend before they are overwritten or deleted, so a
+/// rollback or teardown on any machine can put them back byte for byte.
 struct BackupStore {
-    let folder: URL
+    let context: StepContext
 
-    init(_ folder: URL) { self.folder = folder }
+    init(_ context: StepContext) { self.context = context }
 
     func keep(_ keys: [String], bucket: String, s3: S3Client) async throws -> [KeptObject] {
         guard !keys.isEmpty else { return [] }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let collected = KeptCollector()
-        let folder = self.folder
+        let context = self.context
         try await forEachConcurrently(keys, limit: 16) { key in
             let (body, metadata) = try await s3.getObject(bucket: bucket, key: key)
             let name = ContentDigest.md5Hex(body)
-            let file = folder.appendingPathComponent(name)
-            if !FileManager.default.fileExists(atPath: file.path) {
-                try body.write(to: file, options: .atomic)
-            }
+            try await context.keepCopy(name, body)
             collected.add(KeptObject(key: key, backup: name, contentType: metadata.contentType, cacheControl: metadata.cacheControl))
         }
         return collected.objects.sorted { $0.key < $1.key }
     }
 
     func restore(_ objects: [KeptObject], bucket: String, s3: S3Client) async throws {
-        let folder = self.folder
+        let context = self.context
         try await forEachConcurrently(objects, limit: 16) { object in
-            let file = folder.appendingPathComponent(object.backup)
-            guard let body = FileManager.default.contents(atPath: file.path) else {
-                throw UploadSiteError.backupMissing(key: object.key, path: file.path)
+            guard let body = try await context.keptCopy(object.backup) else {
+                throw UploadSiteError.backupMissing(key: object.key, path: "\(context.copyLocation)/\(object.backup)")
             }
             let options = S3PutObjectOptions(contentType: object.contentType, cacheControl: object.cacheControl)
             try await s3.putObject(bucket: bucket, key: object.key, body: body, options: options)
         }
-    }
-
-    func removeAll() {
-        try? FileManager.default.removeItem(at: folder)
     }
 }
 

@@ -8,7 +8,7 @@ extension UploadSiteStep {
 
     public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {
         let s3 = try context.awsClient().s3
-        let backups = BackupStore(context.workDirectory.appendingPathComponent("backups"))
+        let backups = BackupStore(context)
         for record in records {
             switch record.action {
             case "restore-objects":
@@ -43,7 +43,7 @@ extension UploadSiteStep {
 
     public func teardown(_ state: StepState, _ context: StepContext) async throws {
         let s3 = try context.awsClient().s3
-        let backups = BackupStore(context.workDirectory.appendingPathComponent("backups"))
+        let backups = BackupStore(context)
         for resource in state.resources where resource.type == "bucket" {
             if resource.adopted {
                 let memory = context.recall("memory", as: SiteMemory.self) ?? SiteMemory()
@@ -62,7 +62,6 @@ extension UploadSiteStep {
             }
             try context.release(resource)
         }
-        backups.removeAll()
     }
 
     static func deleteKeys(_ keys: [String], bucket: String, s3: S3Client) async throws {

@@ -215,7 +215,7 @@ public struct UploadSiteStep: Step {
         } else if !context.ownedResources.contains(where: { $0.type == "bucket" && $0.id == bucket }) {
             try context.own(Resource(type: "bucket", id: bucket, adopted: true))
         }
-        let backups = BackupStore(context.workDirectory.appendingPathComponent("backups"))
+        let backups = BackupStore(context)
 
         if !sync.uploads.isEmpty {
             // Keep what is about to be overwritten, so rollback can put it back byte for byte.
