@@ -6,7 +6,7 @@ import PackageDescription
 // SwiftPM applies these settings only to this package's targets).
 let settings: [SwiftSetting] = [.swiftLanguageMode(.v6), .treatAllWarnings(as: .error)]
 
-/// One module per step kind (DESIGN.md): each depends on the core and the clients it needs.
+/// One module per step kind (docs/architecture.md): each depends on the core and the clients it needs.
 func step(_ name: String, _ extra: [Target.Dependency] = []) -> Target {
     .target(
         name: name,
