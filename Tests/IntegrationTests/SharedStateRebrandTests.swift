@@ -78,8 +78,8 @@ final class SharedStateRebrandTests: XCTestCase {
 
     /// Build work a run did, from its progress lines: renders, dependency installs, zips.
     func buildWork(_ result: ProcessResult) -> [String] {
-        result.stderr.split(separator: "\n").map(String.init).filter {
-            $0.contains("built the ") || $0.contains("installing dependencies") || $0.contains("zipped ") || $0.contains("wrote rebrand") || $0.contains("wrote package")
+        result.stderr.split(separator: "\n").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " .")) }.filter {
+            $0.hasPrefix("built the ") || $0.contains("installing dependencies") || $0.hasPrefix("zipped ") || $0.hasPrefix("wrote package.zip")
         }
     }
 
@@ -88,7 +88,8 @@ final class SharedStateRebrandTests: XCTestCase {
     }
 
     func association() async throws -> String? {
-        let distribution = try XCTUnwrap(try await emulator.inventory().distributions.values.first)
+        let inventory = try await emulator.inventory()
+        let distribution = try XCTUnwrap(inventory.distributions.values.first)
         return distribution.lambdaAssociations.first { $0.eventType == "viewer-request" }?.arn
     }
 
@@ -152,8 +153,10 @@ final class SharedStateRebrandTests: XCTestCase {
         try await emulator.clearCalls()
         let siteChange = try deploy(b)
         XCTAssertEqual(buildWork(siteChange), [], siteChange.stderr)
-        XCTAssertTrue(try await siteObject("site/index.html").contains("changed on B"))
-        XCTAssertEqual(try await emulator.calls().filter { $0.operation == "PublishVersion" }.count, 0)
+        let changedIndex = try await siteObject("site/index.html")
+        XCTAssertTrue(changedIndex.contains("changed on B"))
+        let sitePublishes = try await emulator.calls().filter { $0.operation == "PublishVersion" }.count
+        XCTAssertEqual(sitePublishes, 0)
 
         // The handler template changes on B: built, zipped and published once.
         let handler = b.file("templates/handler-python/handler.py")
@@ -163,11 +166,13 @@ final class SharedStateRebrandTests: XCTestCase {
         try await emulator.clearCalls()
         let handlerChange = try deploy(b)
         XCTAssertFalse(buildWork(handlerChange).isEmpty, handlerChange.stderr)
-        XCTAssertEqual(try await emulator.calls().filter { $0.operation == "PublishVersion" }.count, 1, "exactly one new version")
+        let publishes = try await emulator.calls().filter { $0.operation == "PublishVersion" }.count
+        XCTAssertEqual(publishes, 1, "exactly one new version")
         XCTAssertEqual(try planExit(b).status, 0)
 
         try teardownUntilDone(b)
-        XCTAssertEqual(try await copies(), [], "no recovery copy is left in the state prefix")
+        let leftCopies = try await copies()
+        XCTAssertEqual(leftCopies, [], "no recovery copy is left in the state prefix")
     }
 
     /// A is killed right after an upload overwrote a site object, and (separately) right after it
@@ -190,14 +195,18 @@ final class SharedStateRebrandTests: XCTestCase {
         try a.write(index, original + "\n<!-- change 2 -->\n")
         let killed = try ldedge(["deploy", "workflows/rebrand.yaml", "--yes"], in: a, extra: ["LDEDGE_CRASH_AFTER_RECORD": "\(uploadAt)"])
         XCTAssertTrue(killed.signaled, "A was killed: \(killed.stderr)")
-        XCTAssertTrue(try await siteObject("site/index.html").contains("change 2"), "A died right after the overwrite")
+        let overwritten = try await siteObject("site/index.html")
+        XCTAssertTrue(overwritten.contains("change 2"), "A died right after the overwrite")
         try FileManager.default.removeItem(at: a.file(".ldedge"))
 
         try b.write(index, original + "\n<!-- change 1 -->\n")
         try await recover(in: b)
-        XCTAssertEqual(try await siteObject("site/index.html"), afterChange1, "B put back the bytes from before the killed upload")
+        let restored = try await siteObject("site/index.html")
+        XCTAssertEqual(restored, afterChange1, "B put back the bytes from before the killed upload")
 
-        // The same for a handler change: published, association moved, then killed.
+        // The same for a handler change: published, association moved, then killed. A's site is
+        // what B deployed, so the killed run changes only the handler.
+        try a.write(index, original + "\n<!-- change 1 -->\n")
         let handler = "templates/handler-python/handler.py"
         let handlerSource = try String(contentsOf: a.file(handler), encoding: .utf8)
         try a.write(handler, handlerSource + "\n# change 1\n")
@@ -208,17 +217,21 @@ final class SharedStateRebrandTests: XCTestCase {
         try a.write(handler, handlerSource + "\n# change 2\n")
         let killedAgain = try ldedge(["deploy", "workflows/rebrand.yaml", "--yes"], in: a, extra: ["LDEDGE_CRASH_AFTER_RECORD": "\(associationAt)"])
         XCTAssertTrue(killedAgain.signaled, "A was killed: \(killedAgain.stderr)")
-        XCTAssertNotEqual(try await association(), associated, "A died after moving the association")
+        let moved = try await association()
+        XCTAssertNotEqual(moved, associated, "A died after moving the association")
         try FileManager.default.removeItem(at: a.file(".ldedge"))
 
         try await recover(in: b)
-        XCTAssertEqual(try await association(), associated, "B restored the previous association")
-        let function = try XCTUnwrap(try await emulator.inventory().functions["rebrand-viewer-request"])
+        let restoredAssociation = try await association()
+        XCTAssertEqual(restoredAssociation, associated, "B restored the previous association")
+        let functions = try await emulator.inventory().functions
+        let function = try XCTUnwrap(functions["rebrand-viewer-request"])
         XCTAssertEqual(function.versions.filter { $0 != "$LATEST" }.count, 2, "the killed run's version was deleted: \(function.versions)")
         XCTAssertEqual(try planExit(b).status, 0)
 
         try teardownUntilDone(b)
-        XCTAssertEqual(try await copies(), [], "no recovery copy is left in the state prefix")
+        let leftCopies = try await copies()
+        XCTAssertEqual(leftCopies, [], "no recovery copy is left in the state prefix")
         let left = try await emulator.inventory()
         XCTAssertTrue(left.functions.isEmpty && left.distributions.isEmpty, "nothing left: \(left.functions.keys) \(left.distributions.keys)")
     }
@@ -244,7 +257,8 @@ final class SharedStateRebrandTests: XCTestCase {
         XCTAssertTrue(deploy.stderr.contains("s3://\(stateBucket)/\(statePrefix)lock.json") && deploy.stderr.contains("not a lock"), deploy.stderr)
         let command = try XCTUnwrap(deploy.stderr.range(of: "ldedge state unlock rebrand --force ").map { deploy.stderr[$0.upperBound...].prefix { !$0.isWhitespace } })
         XCTAssertEqual(try ldedge(["state", "unlock", "workflows/rebrand.yaml", "--force", String(command)], in: a).status, 0)
-        XCTAssertNil(try await s3.objectMetadataIfPresent(bucket: stateBucket, key: statePrefix + "lock.json"))
+        let lockLeft = try await s3.objectMetadataIfPresent(bucket: stateBucket, key: statePrefix + "lock.json")
+        XCTAssertNil(lockLeft)
         XCTAssertNotEqual(refused.status, 1, "plan does not call it damage: \(refused.stderr)")
     }
 }
