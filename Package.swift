@@ -98,14 +98,16 @@ let package = Package(
         step("RunStep", ["ChildProcess"]),
         step("CleanupStep"),
         step("BuildHandlerStep", [
-            "ChildProcess", "LaunchDarkly", "LaunchDarklyStepSupport", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto"),
+            "ChildProcess", "HTTPProbe", "LaunchDarkly", "LaunchDarklyStepSupport", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto"),
         ]),
         step("PackageZipStep", ["Archive", .product(name: "Crypto", package: "swift-crypto")]),
         step("UploadSiteStep", ["AWS", "AWSStepSupport", "Git"]),
         step("EdgeDistributionStep", ["AWS", "AWSStepSupport"]),
         step("AttachTriggerStep", ["AWS", "AWSStepSupport"]),
         step("RelayProxyStep", ["AWS", "AWSStepSupport", "LaunchDarkly", .product(name: "Crypto", package: "swift-crypto")]),
-        step("FlipFlagStep", ["LaunchDarkly", "LaunchDarklyStepSupport", "AWS", "AWSStepSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        step("FlipFlagStep", ["LaunchDarkly", "LaunchDarklyStepSupport", "AWS", "AWSStepSupport", "HTTPProbe"]),
+        // Plain HTTP checks for steps (a guard's URL probe, a package registry's reachability).
+        .target(name: "HTTPProbe", dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: settings),
 
         // External step plugins (uses: ./path, plugin:NAME): JSON-RPC 2.0 over stdio (docs/plugins.md).
         .target(name: "PluginHost", dependencies: ["LDEdgeCore", "ChildProcess"], path: "Sources/Steps/Support/PluginHost", swiftSettings: settings),
@@ -225,7 +227,7 @@ let package = Package(
         .testTarget(
             name: "InvokeTests",
             dependencies: [
-                "Invoke", "LDEdgeCore", "RunStep", "BuildHandlerStep", "PackageZipStep", "Archive", "LaunchDarkly", "LDSandbox", "LDEdgeTestSupport",
+                "Invoke", "LDEdgeCore", "BuiltinSteps", "RunStep", "BuildHandlerStep", "PackageZipStep", "Archive", "LaunchDarkly", "LDSandbox", "LDEdgeTestSupport",
             ],
             swiftSettings: settings
         ),

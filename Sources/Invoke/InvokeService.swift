@@ -17,6 +17,8 @@ public struct InvokeOptions: Sendable {
     public var seed: UInt64?
     /// The package, when the caller found it already (in shared state, say).
     public var package: HandlerPackage?
+    /// The step kinds, to find the package in `.ldedge/` by the roles of their outputs.
+    public var registry: StepRegistry?
     public var stateRoot: URL
     public var environment: [String: String]
 
@@ -79,7 +81,10 @@ public struct InvokeService: Sendable {
         } else if let zip = options.zip {
             package = try PackageLocator.detect(zip: zip)
         } else {
-            let locator = PackageLocator(stateRoot: options.stateRoot)
+            guard let registry = options.registry else {
+                throw InvokeError.badOption("name the package: a zip (--zip), or a workflow with the step kinds that made it")
+            }
+            let locator = PackageLocator(stateRoot: options.stateRoot, registry: registry)
             package = try locator.locate(workflow: try locator.workflowName(options.workflow), step: options.step)
         }
         if let runtime = options.runtime { package.runtime = runtime }
@@ -94,7 +99,7 @@ public struct InvokeService: Sendable {
     public func locatePackage(_ argument: String?, step: String?, workflows: WorkflowService) async throws -> HandlerPackage {
         let (name, workflow, location) = try await workflows.resolveState(argument)
         let state = try await location.store(for: name).load()
-        var (package, packageStep) = try PackageLocator.locate(in: state, step: step)
+        var (package, packageStep) = try PackageLocator.locate(in: state, step: step, registry: workflows.registry)
         guard !FileManager.default.fileExists(atPath: package.zip) else { return package }
         guard let workflow else {
             throw InvokeError.notDeployed(

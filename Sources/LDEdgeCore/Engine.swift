@@ -333,14 +333,14 @@ public final class Engine: Sendable {
     func rollbackStep(_ id: String, workflow: Workflow?, recorder: Recorder, services: ServiceCache) async -> RollbackOutcome {
         let state = recorder.state
         guard let stepState = state.steps[id], stepState.status != .tornDown else { return RollbackOutcome(step: id, undone: 0) }
-        let records = stepState.undo.reversed().map(\.record)
+        let records = Array(stepState.undo.reversed())
         reporter.report(.stepStarted(id: id, kind: stepState.kind, phase: "rollback"))
         do {
             let kind = try await stepKind(stepState.kind, step: id, workflow: workflow, state: state)
             let step = try kind.makeStep(id: id, input: stepState.input)
             let context = makeContext(
                 workflow: workflow, stepID: id, kind: kind.kind, phase: .rollback, state: state, recorder: recorder, services: services)
-            try await step.rollback(records, context)
+            try await step.rollback(journaled: records, context)
             try recorder.record(JournalRecord(type: .stepRolledBack, step: id))
             try await recorder.flush()
             reporter.report(.stepFinished(id: id, phase: "rollback", outcome: "rolled back \(records.count) change\(records.count == 1 ? "" : "s")"))
@@ -428,7 +428,7 @@ public final class Engine: Sendable {
                     workflow: workflow, stepID: id, kind: kind.kind, phase: .teardown, state: recorder.state, recorder: recorder, services: services)
                 // Undo a half-applied change first; an applied step's own teardown removes the rest.
                 if stepState.status == .applying || stepState.status == .failed, !stepState.undo.isEmpty {
-                    try await step.rollback(stepState.undo.reversed().map(\.record), context)
+                    try await step.rollback(journaled: Array(stepState.undo.reversed()), context)
                 }
                 let before = recorder.state.steps[id] ?? stepState
                 try await step.teardown(before, context)

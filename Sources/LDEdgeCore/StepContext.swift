@@ -64,9 +64,19 @@ public final class StepContext: Sendable {
     /// Performs one change: journals the intent (with how to undo it), runs `body`, journals the
     /// result. Refused during a dry run; stops before starting when the run was interrupted.
     @discardableResult
-    public func perform<T>(
-        _ action: String, undo: UndoRecord? = nil, _ body: () async throws -> T
+    public func perform<T, Undo: StepUndo>(
+        _ action: String, undo: Undo, _ body: () async throws -> T
     ) async throws -> T {
+        try await perform(action, journaling: try JSONValue(encoding: undo), body)
+    }
+
+    /// Performs one change with nothing to undo (a rollback's own change, an invalidation).
+    @discardableResult
+    public func perform<T>(_ action: String, _ body: () async throws -> T) async throws -> T {
+        try await perform(action, journaling: nil, body)
+    }
+
+    private func perform<T>(_ action: String, journaling undo: JSONValue?, _ body: () async throws -> T) async throws -> T {
         guard let recorder, !isDryRun else { throw DryRunViolation(action: action) }
         if InterruptFlag.shared.isRaised, phase == .apply { throw Interrupted() }
         var intent = JournalRecord(type: .intent, step: stepID)
@@ -101,7 +111,7 @@ public final class StepContext: Sendable {
         guard let recorder, !isDryRun else { throw DryRunViolation(action: action) }
         var intent = JournalRecord(type: .intent, step: stepID)
         intent.action = action
-        intent.undo = undo
+        intent.undo = try undo.map { try JSONValue(encoding: $0) }
         let seq = try recorder.record(intent)
         reporter.report(.action(step: stepID, description: Secrets.shared.redact(action)))
         return seq

@@ -14,7 +14,7 @@ public struct LiveStatusService: Sendable {
         return await workflows.run {
             let (name, _, location) = try await workflows.resolveState(argument)
             let state = try await location.store(for: name).load()
-            let status = try await LiveStatusReader(environment: workflows.environment).read(state, step: step)
+            let status = try await LiveStatusReader(environment: workflows.environment, registry: workflows.registry).read(state, step: step)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -73,7 +73,7 @@ public struct AttachTriggerStep: Step {
     ]
     public static let outputs: [OutputField] = [
         OutputField("functionArn", "the function ARN (unqualified)"),
-        OutputField("version", "the published version number"),
+        OutputField("version", "the published version number", role: .functionVersion),
         OutputField("versionArn", "the numbered version ARN CloudFront runs"),
         OutputField("roleArn", "the execution role ARN"),
     ]

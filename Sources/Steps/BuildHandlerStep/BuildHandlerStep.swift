@@ -103,9 +103,10 @@ public struct BuildHandlerStep: BuildOutputStep {
         InputField("eventsUri", .string, "SDK events URI"),
     ]
     public static let outputs: [OutputField] = [
-        OutputField("dir", "folder with the rendered handler and its dependencies, ready to zip"),
-        OutputField("runtime", "Lambda runtime identifier (python3.12, nodejs20.x)"),
-        OutputField("handler", "Lambda handler setting (handler.handler, index.handler)"),
+        OutputField("dir", "folder with the rendered handler and its dependencies, ready to zip", role: .handlerBuild),
+        OutputField("runtime", "Lambda runtime identifier (python3.12, nodejs20.x)", role: .handlerRuntime),
+        OutputField("handler", "Lambda handler setting (handler.handler, index.handler)", role: .handlerEntryPoint),
+        OutputField("newPrefix", "path prefix of the new site the handler sends visitors to", role: .newSitePrefix),
     ]
 
     public let id: String
@@ -157,7 +158,7 @@ public struct BuildHandlerStep: BuildOutputStep {
     }
 
     func outputs(_ context: StepContext, _ prepared: Prepared) -> [String: String] {
-        ["dir": buildDirectory(context, prepared).path, "runtime": runtime.rawValue, "handler": runtime.handler]
+        ["dir": buildDirectory(context, prepared).path, "runtime": runtime.rawValue, "handler": runtime.handler, "newPrefix": input.newPrefix ?? "/site/beta/"]
     }
 
     /// Everything a build needs, computed without writing anything.
@@ -395,7 +396,6 @@ public struct BuildHandlerStep: BuildOutputStep {
         return (PlannedChange(changed ? .update : .none, "flag snapshot", detail: detail), [])
     }
 
-    public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {}
 
     public func teardown(_ state: StepState, _ context: StepContext) async throws {
         for name in ["build", "build.partial", "deps"] {

@@ -58,7 +58,7 @@ public struct PackageZipStep: BuildOutputStep {
         InputField("compressionLevel", .integer, default: "6", "deflate level 0-9"),
     ]
     public static let outputs: [OutputField] = [
-        OutputField("zip", "path of the zip"),
+        OutputField("zip", "path of the zip", role: .handlerPackage),
         OutputField("size", "size of the zip in bytes"),
         OutputField("sha256", "base64 SHA-256 of the zip, the form Lambda reports as CodeSha256"),
     ]
@@ -243,7 +243,6 @@ public struct PackageZipStep: BuildOutputStep {
         return package.outputs(destination)
     }
 
-    public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {}
 
     public func teardown(_ state: StepState, _ context: StepContext) async throws {
         let path = state.outputs["zip"].map { URL(fileURLWithPath: $0) } ?? zipPath(context)

@@ -4,7 +4,7 @@ import LDEdgeCore
 import Synchronization
 
 /// An object as it was before ldedge overwrote or deleted it, kept in the step's work folder.
-struct KeptObject: Codable, Hashable, Sendable {
+public struct KeptObject: Codable, Hashable, Sendable {
     var key: String
     /// File name of the kept bytes in the backup folder (their MD5: identical contents are stored once).
     var backup: String
@@ -12,8 +12,21 @@ struct KeptObject: Codable, Hashable, Sendable {
     var cacheControl: String?
 }
 
+/// What an upload-site step undoes.
+public enum UploadSiteUndo: StepUndo {
+    /// Put back overwritten or deleted objects from their recovery copies, delete created ones.
+    case restoreObjects(ObjectsUndo)
+    /// Empty and delete a bucket the run created.
+    case deleteBucket(String)
+
+    public static let legacyActions: [String: @Sendable (UndoRecord) throws -> UploadSiteUndo] = [
+        "restore-objects": { .restoreObjects(try $0.payload(ObjectsUndo.self)) },
+        "delete-bucket": { .deleteBucket($0.resource) },
+    ]
+}
+
 /// How to undo one batch of object changes.
-struct ObjectsUndo: Codable, Sendable {
+public struct ObjectsUndo: Codable, Sendable {
     var bucket: String
     /// Keys that did not exist before the change: deleted on undo.
     var created: [String]
