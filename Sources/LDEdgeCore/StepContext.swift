@@ -65,9 +65,9 @@ public final class StepContext: Sendable {
     /// result. Refused during a dry run; stops before starting when the run was interrupted.
     @discardableResult
     public func perform<T, Undo: StepUndo>(
-        _ action: String, undo: Undo, _ body: () async throws -> T
+        _ action: String, undo: Undo?, _ body: () async throws -> T
     ) async throws -> T {
-        try await perform(action, journaling: try JSONValue(encoding: undo), body)
+        try await perform(action, journaling: try undo.map { try JSONValue(encoding: $0) }, body)
     }
 
     /// Performs one change with nothing to undo (a rollback's own change, an invalidation).
