@@ -97,6 +97,12 @@ public struct TeardownReport: Codable, Sendable {
     public var workflow: String
     public var removed: [String: [String]]
     public var steps: [String]
+
+    public init(workflow: String, removed: [String: [String]], steps: [String]) {
+        self.workflow = workflow
+        self.removed = removed
+        self.steps = steps
+    }
 }
 
 /// Plans, applies, rolls back and tears down workflows: plan everything first, apply one step at
@@ -522,7 +528,8 @@ public final class Engine: Sendable {
         return settings
     }
 
-    static func newRunID() -> String {
+    /// A new run's ID: the UTC time and a random suffix (`20250101T120000Z-1a2b3c4d`).
+    public static func newRunID() -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
