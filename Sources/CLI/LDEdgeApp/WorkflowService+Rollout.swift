@@ -1,6 +1,7 @@
 import Foundation
 import LDEdgeCore
 
+/// `ldedge rollout`: the flag prompts and wording live here, not in the core.
 extension WorkflowService {
     /// What `ldedge rollout` changes (declared by the step kinds that support it, `RolloutStep`).
     public typealias RolloutChange = LDEdgeCore.RolloutChange

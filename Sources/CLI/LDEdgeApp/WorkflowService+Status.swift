@@ -1,8 +1,9 @@
 import Foundation
 import LDEdgeCore
 
+/// `ldedge status` and `status --drift`.
 extension WorkflowService {
-
+    /// `ldedge status`: what the state records, per step.
     public func status(_ argument: String?, json: Bool) async -> ExitStatus {
         await run {
             guard let (name, _, location) = try await deployedState(argument, json: json) else {

@@ -3,7 +3,7 @@ import LDEdgeCore
 import Terminal
 
 extension WorkflowService {
-
+    /// `ldedge steps`: every registered step kind with its inputs and outputs, as text or JSON.
     public func steps(json: Bool) async -> ExitStatus {
         if json {
             let kinds: [JSONValue] = registry.sorted.map { kind in

@@ -1,6 +1,7 @@
 import Foundation
 import LDEdgeCore
 
+/// `ldedge teardown [--wait]`.
 extension WorkflowService {
     /// With `wait`, keeps retrying while AWS still holds replicas (see `TeardownWait`) instead of exiting 3 at once.
     public func teardown(_ argument: String?, yes: Bool, json: Bool, stepOptions: [String: String], wait: TeardownWait? = nil) async -> ExitStatus {
