@@ -52,7 +52,7 @@ public enum EngineEvent: Sendable {
     case stepStarted(id: String, kind: String, phase: String)
     case action(step: String, description: String)
     case progress(step: String, message: String)
-    /// Where a long wait stands (its elapsed time, what AWS says): redrawn in place on a terminal,
+    /// Where a long wait stands (its elapsed time, a service's state): redrawn in place on a terminal,
     /// printed now and then elsewhere.
     case status(step: String, message: String)
     /// How far a transfer has got: `done` of `total`, with `detail`. Drawn like a `status` while it
