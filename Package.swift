@@ -51,12 +51,19 @@ let package = Package(
         .target(
             name: "LDEdgeCLI",
             dependencies: [
-                "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke", "Operations", "StateS3",
+                "LDEdgeApp", "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke", "Operations", "StateS3",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
         ),
         .executableTarget(name: "ldedge", dependencies: ["LDEdgeCLI"], swiftSettings: settings),
+
+        // What the commands do and how they look: `WorkflowService` (one method per command),
+        // rendering, prompts, signals and exit codes. The core below it draws nothing.
+        .target(
+            name: "LDEdgeApp", dependencies: ["LDEdgeCore", "Terminal", "ChildProcess"],
+            path: "Sources/CLI/LDEdgeApp", swiftSettings: settings
+        ),
 
         // The public step API (typealiases over LDEdgeCore: what a step author needs, no more).
         .target(name: "LDEdgeKit", dependencies: ["LDEdgeCore", "LDEdgeJSON"], swiftSettings: settings),
@@ -64,11 +71,11 @@ let package = Package(
         // The one JSON value type, below the core and the clients.
         .target(name: "LDEdgeJSON", swiftSettings: settings),
 
-        // Engine, workflow language, state, diagnostics.
+        // Engine, workflow language, state, diagnostics: no terminal code, no LaunchDarkly concept.
         .target(
             name: "LDEdgeCore",
             dependencies: [
-                "Git", "LDEdgeJSON", "Terminal", "ChildProcess",
+                "Git", "LDEdgeJSON",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -79,12 +86,12 @@ let package = Package(
         // `ldedge invoke`: runs a packaged handler locally with CloudFront events.
         .target(
             name: "Invoke",
-            dependencies: ["LDEdgeCore", "Archive", "ChildProcess", .product(name: "Yams", package: "Yams")],
+            dependencies: ["LDEdgeCore", "LDEdgeApp", "Archive", "ChildProcess", .product(name: "Yams", package: "Yams")],
             swiftSettings: settings
         ),
 
         // Operating a live rollout: `ldedge logs`, `status --live` (reads recorded state, AWS and LaunchDarkly).
-        .target(name: "Operations", dependencies: ["LDEdgeCore", "AWS", "LaunchDarkly"], swiftSettings: settings),
+        .target(name: "Operations", dependencies: ["LDEdgeCore", "LDEdgeApp", "AWS", "LaunchDarkly"], swiftSettings: settings),
 
         // The registry of every built-in step kind.
         .target(
@@ -158,7 +165,7 @@ let package = Package(
         // Benchmark: the upload-site sync against `aws s3 sync` on the emulator (Benchmarks/site-sync/run.sh).
         .executableTarget(name: "site-sync-bench", dependencies: ["LDEdgeCore", "UploadSiteStep"], path: "Benchmarks/site-sync", exclude: ["run.sh"], swiftSettings: settings),
 
-        // Colours, progress bars, elapsed times and wait progress, honouring NO_COLOR and TERM=dumb.
+        // Colours, status lines and progress bars, honouring NO_COLOR and TERM=dumb (used by the CLI layer only).
         .target(name: "Terminal", swiftSettings: settings),
 
         // Every child process (run steps, pip, plugins, the handler runner), on swift-subprocess.
@@ -208,7 +215,7 @@ let package = Package(
         .testTarget(
             name: "StepsTests",
             dependencies: [
-                "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox",
+                "BuiltinSteps", "LDEdgeApp", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox",
                 "RunStep", "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep", "RelayProxyStep",
             ],
             swiftSettings: settings
@@ -231,8 +238,8 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .testTarget(name: "OperationsTests", dependencies: ["Operations", "LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
-        .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
+        .testTarget(name: "OperationsTests", dependencies: ["Operations", "LDEdgeApp", "LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
+        .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeApp", "LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
         .testTarget(name: "StateS3Tests", dependencies: ["StateS3", "LDEdgeCore", "BuiltinSteps", "AWS", "LDEdgeTestSupport"], swiftSettings: settings),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import LDEdgeApp
 import LDEdgeCore
 
 /// What `ldedge invoke` was asked to do.

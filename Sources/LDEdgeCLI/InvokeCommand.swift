@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Invoke
+import LDEdgeApp
 import LDEdgeCore
 
 struct InvokeCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BuiltinSteps
 import Foundation
+import LDEdgeApp
 import LDEdgeCore
 import StateS3
 
@@ -35,7 +36,9 @@ struct LDEdge: AsyncParsableCommand {
 /// The service every command calls, with the built-in step kinds (and those given to
 /// `LDEdgeCLI.main`) and the S3 state backend; `state` is the command's `--state URL`.
 func service(state: String? = nil) -> WorkflowService {
-    WorkflowService(registry: LDEdgeCLI.registry, stateSelection: StateSelection(flag: state, providers: [S3StateProvider()]))
+    let console = Console()
+    let s3 = S3StateProvider(warn: { console.err("warning: \($0)") })
+    return WorkflowService(registry: LDEdgeCLI.registry, stateSelection: StateSelection(flag: state, providers: [s3]))
 }
 
 /// Maps an exit status to ArgumentParser's exit.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LDEdgeApp
 import LDEdgeCore
 
 struct SchemaCommand: AsyncParsableCommand {

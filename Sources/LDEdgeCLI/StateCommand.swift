@@ -1,4 +1,5 @@
 import ArgumentParser
+import LDEdgeApp
 import LDEdgeCore
 
 /// `ldedge state show|pull|push|unlock`: the shared (S3) state of a workflow.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// An error about the machine's setup — AWS credentials or region, a LaunchDarkly token — rather
+/// An error about the machine's setup — cloud credentials or region, an API token — rather
 /// than about the workflow file. Commands report it before any plan and exit 78 (`EX_CONFIG`).
 public protocol ConfigurationProblem: Error {
     /// False for the values of a conforming error type that are about something else.
@@ -21,9 +21,4 @@ public struct ConfigurationError: ConfigurationProblem, CustomStringConvertible,
 extension Error {
     /// True for errors a conforming type marks as configuration problems.
     public var isConfigurationProblem: Bool { (self as? any ConfigurationProblem)?.isConfigurationProblem ?? false }
-}
-
-extension Diagnostic {
-    /// How to try ldedge with no account at all, said once after configuration problems.
-    public static let sandboxHint = "to try ldedge without an AWS or LaunchDarkly account, run ./scripts/demo.sh, or start the local AWS emulator (scripts/aws-emulator/server.py) and 'ldedge sandbox', export the lines they print, and plan again"
 }

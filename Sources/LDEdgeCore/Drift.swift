@@ -5,7 +5,7 @@ import Foundation
 public struct DriftItem: Codable, Hashable, Sendable {
     /// The step that owns or adopted the resource (set by the engine when a step leaves it empty).
     public var step: String
-    /// `distribution E123`, `function edge-router`, `flag rebrand`.
+    /// `distribution E123`, `function edge-router`.
     public var resource: String
     /// What changed: `DefaultCacheBehavior.ViewerProtocolPolicy`, `CodeSha256`, `fallthrough`.
     public var field: String
@@ -60,17 +60,5 @@ extension Engine {
         } catch {
             return ([], .warning("could not check for drift: \(Secrets.shared.redact("\(error)"))", step: id))
         }
-    }
-}
-
-extension PlanRenderer {
-    /// The "Drift" section: each out-of-band change, recorded vs actual.
-    public func renderDrift(_ items: [DriftItem]) -> [String] {
-        guard !items.isEmpty else { return [] }
-        var lines = ["", paint("Drift (changed outside ldedge since the last run; deploy restores the declared state):", .magenta)]
-        for item in items {
-            lines.append(paint("  ! \(item.step): \(item.summary)", .magenta))
-        }
-        return lines
     }
 }

@@ -326,7 +326,8 @@ public final class Engine: Sendable {
         return settings
     }
 
-    static func newRunID() -> String {
+    /// A new run's ID: the UTC time and a random suffix (`20250101T120000Z-1a2b3c4d`).
+    public static func newRunID() -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")

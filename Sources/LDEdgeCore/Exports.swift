@@ -1,2 +1,2 @@
-// The one JSON value type (also re-exported by the LaunchDarkly client).
+// The one JSON value type (the LaunchDarkly client re-exports it too).
 @_exported import LDEdgeJSON

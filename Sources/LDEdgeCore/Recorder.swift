@@ -52,9 +52,12 @@ public enum EngineEvent: Sendable {
     case stepStarted(id: String, kind: String, phase: String)
     case action(step: String, description: String)
     case progress(step: String, message: String)
-    /// Where a long wait or a transfer stands (elapsed time, a progress bar): redrawn in place on a
-    /// terminal, printed now and then elsewhere.
+    /// Where a long wait stands (its elapsed time, a service's state): redrawn in place on a terminal,
+    /// printed now and then elsewhere.
     case status(step: String, message: String)
+    /// How far a transfer has got: `done` of `total`, with `detail`. Drawn like a `status` while it
+    /// fills; once `done` reaches `total` the last state stays, like a `progress` line.
+    case transfer(step: String, done: Int, total: Int, detail: String)
     case stepFinished(id: String, phase: String, outcome: String)
     case stepFailed(id: String, phase: String, error: String)
     /// The step cannot finish yet and must be resumed later (CloudFront still holds replicas).

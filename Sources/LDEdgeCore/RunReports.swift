@@ -21,4 +21,10 @@ public struct TeardownReport: Codable, Sendable {
     public var workflow: String
     public var removed: [String: [String]]
     public var steps: [String]
+
+    public init(workflow: String, removed: [String: [String]], steps: [String]) {
+        self.workflow = workflow
+        self.removed = removed
+        self.steps = steps
+    }
 }

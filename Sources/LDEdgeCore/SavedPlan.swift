@@ -5,7 +5,7 @@ import Foundation
 ///
 /// It records what the plan was made against: the state serial, the workflow file's hash, the
 /// git commit, and a fingerprint of every step's plan (the changes and the step's private plan
-/// data, which hold what the step observed: ETags, versions, the flag's targeting and version).
+/// data, which hold what the step observed: ETags, versions, remote settings).
 /// `deploy FILE` re-plans under the lock and refuses, changing nothing, when any of them moved.
 /// Secrets are redacted like everywhere else.
 public struct SavedPlan: Codable, Sendable {

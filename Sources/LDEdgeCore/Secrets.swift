@@ -4,7 +4,7 @@ import Synchronization
 /// The process-wide list of secret values; everything ldedge prints or writes passes through `redact`.
 ///
 /// Values are registered when they enter the process (a `${secret:NAME}` reference, a secret
-/// input, a well-known credential variable, an SDK key fetched from LaunchDarkly) and replaced
+/// input, a well-known credential variable, a key a step fetched from a service) and replaced
 /// by `***` in output, logs, plans, state and journal.
 public final class Secrets: Sendable {
     public static let shared = Secrets()

@@ -1,6 +1,5 @@
 import Foundation
 import Synchronization
-import Terminal
 
 /// What a step sees of the run: its identity, the workflow, recorded state, options, and the
 /// one door to change the world (`perform`), which journals first and refuses in a dry run.
@@ -186,6 +185,12 @@ public final class StepContext: Sendable {
     /// Shows where a long wait or a transfer stands; see `EngineEvent.status`.
     public func status(_ message: String) {
         reporter.report(.status(step: stepID, message: Secrets.shared.redact(message)))
+    }
+
+    /// Shows how far a transfer has got, `done` of `total` (files, parts) with `detail` (bytes,
+    /// say); see `EngineEvent.transfer`. The CLI draws it as a progress bar.
+    public func transfer(done: Int, of total: Int, detail: String) {
+        reporter.report(.transfer(step: stepID, done: done, total: total, detail: Secrets.shared.redact(detail)))
     }
 
     /// Runs `body` and, once it has taken longer than 2 s, shows `what` with the elapsed time

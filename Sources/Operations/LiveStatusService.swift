@@ -1,4 +1,5 @@
 import Foundation
+import LDEdgeApp
 import LDEdgeCore
 
 /// `ldedge status WORKFLOW --live`: the recorded workflow checked against the world, as a table or JSON.

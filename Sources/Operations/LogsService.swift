@@ -1,5 +1,6 @@
 import AWS
 import Foundation
+import LDEdgeApp
 import LDEdgeCore
 
 /// `ldedge logs`: the edge function's log lines from every region, merged by time, once or following.

@@ -8,9 +8,13 @@ public struct S3StateProvider: StateLocationProvider {
     public let scheme = "s3"
     /// Sees every state request (benchmarks and tests count them).
     public var observer: (any AWSRequestObserver)?
+    /// Receives what the user should know but that does not stop the run (a bucket without
+    /// versioning, a lock left in place); the CLI prints each as a warning.
+    public var warn: @Sendable (String) -> Void
 
-    public init(observer: (any AWSRequestObserver)? = nil) {
+    public init(observer: (any AWSRequestObserver)? = nil, warn: @escaping @Sendable (String) -> Void = { _ in }) {
         self.observer = observer
+        self.warn = warn
     }
 
     /// Uses the same AWS settings as the steps: the workflow's `aws:` block, then the environment
@@ -27,7 +31,7 @@ public struct S3StateProvider: StateLocationProvider {
         }
         let encryption: S3ServerSideEncryption = kmsKey.map { .kms(keyID: $0.isEmpty ? nil : $0) } ?? .aes256
         return S3StateLocation(
-            bucket: bucket, prefix: prefix, client: AWSClient(configuration: configuration), encryption: encryption, localRoot: localRoot)
+            bucket: bucket, prefix: prefix, client: AWSClient(configuration: configuration), encryption: encryption, localRoot: localRoot, warn: warn)
     }
 
     /// `s3://bucket/some/prefix/` -> ("bucket", "some/prefix").
@@ -56,14 +60,20 @@ public struct S3StateLocation: StateLocation {
     public let encryption: S3ServerSideEncryption
     /// Local scratch space (`.ldedge/<workflow>/work`): build output is never shared.
     public let localRoot: URL
+    /// Where warnings go (`S3StateProvider.warn`).
+    public let warn: @Sendable (String) -> Void
     let checks: BucketChecks
 
-    public init(bucket: String, prefix: String, client: AWSClient, encryption: S3ServerSideEncryption, localRoot: URL) {
+    public init(
+        bucket: String, prefix: String, client: AWSClient, encryption: S3ServerSideEncryption, localRoot: URL,
+        warn: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.bucket = bucket
         self.prefix = prefix
         self.client = client
         self.encryption = encryption
         self.localRoot = localRoot
+        self.warn = warn
         checks = BucketChecks()
     }
 
@@ -172,7 +182,7 @@ public struct S3StateLocation: StateLocation {
                     reason: "the bucket '\(bucket)' is in region \(region), but ldedge uses \(ours) for state; set AWS_REGION=\(region) (or aws.region in the workflow) or use a bucket in \(ours)")
             }
             if await versioningStatus != "Enabled" {
-                Console().err("warning: versioning is off on the state bucket '\(bucket)'; enable it so an overwritten or deleted state can be recovered: aws s3api put-bucket-versioning --bucket \(bucket) --versioning-configuration Status=Enabled")
+                warn("versioning is off on the state bucket '\(bucket)'; enable it so an overwritten or deleted state can be recovered: aws s3api put-bucket-versioning --bucket \(bucket) --versioning-configuration Status=Enabled")
             }
         }
     }

@@ -94,11 +94,11 @@ public final class S3StateStore: StateBackend, Sendable {
             try await s3.deleteObject(bucket: site.bucket, key: lockKey, ifMatch: eTag)
             contents.withLock { $0.lockETag = nil }
         } catch let error as AWSError where error.serviceError?.status == 412 {
-            Console().err("warning: the lock on '\(workflow)' is no longer this run's (it was force-unlocked and taken by another run); left it in place")
+            site.warn("the lock on '\(workflow)' is no longer this run's (it was force-unlocked and taken by another run); left it in place")
         } catch let error as AWSError where error.isNotFound {
             contents.withLock { $0.lockETag = nil }
         } catch {
-            Console().err("warning: could not release the lock \(location)/lock.json: \(error); once no run is active: ldedge state unlock \(workflow) --force RUN")
+            site.warn("could not release the lock \(location)/lock.json: \(error); once no run is active: ldedge state unlock \(workflow) --force RUN")
         }
     }
 

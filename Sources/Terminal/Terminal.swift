@@ -73,27 +73,6 @@ public enum LiveLine {
     }
 }
 
-/// Elapsed times as people read them: `0.4s`, `12s`, `2m05s`, `1h02m`.
-public enum Elapsed {
-    public static func format(_ seconds: Double) -> String {
-        guard seconds.isFinite, seconds >= 0 else { return "0s" }
-        if seconds < 10 { return String(format: "%.1fs", seconds) }
-        return whole(Int(seconds.rounded(.down)))
-    }
-
-    /// Whole seconds, for times that are whole by nature (a retry delay): `1s`, `42s`, `3m05s`.
-    public static func whole(_ seconds: Int) -> String {
-        let seconds = max(0, seconds)
-        if seconds < 60 { return "\(seconds)s" }
-        if seconds < 3600 { return String(format: "%dm%02ds", seconds / 60, seconds % 60) }
-        return String(format: "%dh%02dm", seconds / 3600, (seconds % 3600) / 60)
-    }
-
-    public static func format(_ duration: Duration) -> String {
-        format(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-    }
-}
-
 /// A text progress bar: `[#########...............] 12/40 files, 1.2 MB/3.0 MB`.
 public struct ProgressBar: Sendable {
     public var width: Int
@@ -107,25 +86,5 @@ public struct ProgressBar: Sendable {
         let filled = total <= 0 ? width : min(width, width * max(0, done) / total)
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         return "[\(bar)]" + (detail.isEmpty ? "" : " \(detail)")
-    }
-}
-
-/// Progress for a wait: nothing for the first `quietFor` (most waits end sooner), then
-/// `report("<what>: <elapsed>")` every `interval` until `body` returns.
-public enum WaitProgress {
-    public static func run<T: Sendable>(
-        _ what: String, quietFor: Duration = .seconds(2), interval: Duration = .seconds(1),
-        report: @escaping @Sendable (String) -> Void, _ body: () async throws -> T
-    ) async throws -> T {
-        let started = ContinuousClock.now
-        let ticker = Task {
-            try await Task.sleep(for: quietFor)
-            while !Task.isCancelled {
-                report("\(what): \(Elapsed.format(ContinuousClock.now - started))")
-                try await Task.sleep(for: interval)
-            }
-        }
-        defer { ticker.cancel() }
-        return try await body()
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LaunchDarkly
+import LDEdgeApp
 import LDEdgeCore
 import LDEdgeTestSupport
 import LDSandbox

@@ -1,5 +1,5 @@
 import Foundation
-import LDEdgeCore
+import LDEdgeApp
 import LDEdgeTestSupport
 import XCTest
 
@@ -83,8 +83,7 @@ final class ReadmeCommandTableTests: XCTestCase {
     }
 
     func testHelpAndReadmeExitCodesAreExitStatus() throws {
-        let expected = [ExitStatus.success, .failure, .changesPending, .teardownPending, .locked, .usage, .invalidWorkflow, .configuration]
-            .map { Int($0.rawValue) }
+        let expected = ExitStatus.allCases.map { Int($0.rawValue) }.sorted()
         let text = try help([])
         let codes = try XCTUnwrap(text.range(of: "Exit codes:")).upperBound
         let list = String(text[codes...]).components(separatedBy: "\n\n").first ?? ""

@@ -1,6 +1,7 @@
 import AWS
 import Foundation
 import LaunchDarkly
+import LDEdgeApp
 import LDEdgeCore
 import LDEdgeTestSupport
 import LDSandbox

@@ -1,4 +1,5 @@
 import Foundation
+import LDEdgeApp
 import LDEdgeCore
 import LDEdgeTestSupport
 import XCTest

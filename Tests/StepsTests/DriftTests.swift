@@ -1,5 +1,6 @@
 import AWS
 import Foundation
+import LDEdgeApp
 import LDEdgeCore
 import LDEdgeTestSupport
 import XCTest

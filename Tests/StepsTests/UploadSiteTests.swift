@@ -2,6 +2,7 @@ import AWS
 import Foundation
 import LDEdgeCore
 import LDEdgeTestSupport
+import Synchronization
 import XCTest
 
 /// upload-site on its own: what is uploaded, what is refused, adopted buckets, git sources.
@@ -32,6 +33,20 @@ final class UploadSiteTests: AWSStepsTestCase {
         XCTAssertEqual(objects["unknown.bin2"]?.contentType, "application/octet-stream")
         let metadata = try await emulator.client().s3.headObject(bucket: "plain-site", key: "index.html")
         XCTAssertEqual(metadata.cacheControl, "max-age=60")
+    }
+
+    func testALargerSyncReportsHowFarItHasGotEndingWithEveryFile() async throws {
+        try writeSite(extra: 30)
+        let transfers = Transfers()
+        let options = EngineOptions(stateRoot: directory.file(".ldedge"), environment: environment)
+        let engine = Engine(registry: Self.registry, options: options, reporter: transfers)
+        _ = try await engine.deploy(try load(siteWorkflow("source: site\nbucket: plain-site")))
+        let seen = transfers.seen.withLock { $0 }
+        let last = try XCTUnwrap(seen.last)
+        XCTAssertEqual(last.done, 33)
+        XCTAssertEqual(last.total, 33)
+        XCTAssertTrue(last.detail.hasPrefix("33/33 files, "), last.detail)
+        XCTAssertTrue(seen.allSatisfy { $0.total == 33 && $0.done <= 33 }, "\(seen)")
     }
 
     func testRefusesSymlinksLeavingTheFolderBeforeAnyChange() async throws {
@@ -110,5 +125,14 @@ final class UploadSiteTests: AWSStepsTestCase {
         _ = try await engine().deploy(try load(rolloutWorkflow(extraSite: "\n      distribution: \(distribution)")))
         let operations = try await emulator.mutatingCalls().map(\.operation)
         XCTAssertEqual(operations.sorted(), ["CreateInvalidation", "PutObject"])
+    }
+}
+
+/// Collects `EngineEvent.transfer`: how far an upload has got.
+final class Transfers: Reporter, Sendable {
+    let seen = Mutex<[(done: Int, total: Int, detail: String)]>([])
+
+    func report(_ event: EngineEvent) {
+        if case .transfer(_, let done, let total, let detail) = event { seen.withLock { $0.append((done, total, detail)) } }
     }
 }

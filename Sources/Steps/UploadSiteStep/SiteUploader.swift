@@ -17,9 +17,9 @@ struct SiteUploader {
 
     func upload(_ uploads: [PlannedUpload]) async throws {
         let totalBytes = uploads.reduce(0) { $0 + $1.file.size }
-        let meter = ProgressMeter(total: uploads.count, totalBytes: totalBytes, quiet: uploads.count <= Self.progressThreshold) { line, finished in
-            // The bar is redrawn in place while it fills; the last state stays in the log.
-            if finished { context.progress(line) } else { context.status(line) }
+        let meter = ProgressMeter(total: uploads.count, totalBytes: totalBytes, quiet: uploads.count <= Self.progressThreshold) { done, total, detail in
+            // The CLI redraws the bar in place while it fills; the last state stays in the log.
+            context.transfer(done: done, of: total, detail: detail)
         }
         try await forEachConcurrently(uploads, limit: concurrency) { upload in
             let url = root.appendingPathComponent(upload.file.path)
@@ -63,10 +63,10 @@ final class ProgressMeter: Sendable {
     private let total: Int
     private let totalBytes: Int
     private let quiet: Bool
-    private let emit: @Sendable (String, Bool) -> Void
+    private let emit: @Sendable (_ done: Int, _ total: Int, _ detail: String) -> Void
     private let contents = Mutex(Contents())
 
-    init(total: Int, totalBytes: Int, quiet: Bool, emit: @escaping @Sendable (String, Bool) -> Void) {
+    init(total: Int, totalBytes: Int, quiet: Bool, emit: @escaping @Sendable (_ done: Int, _ total: Int, _ detail: String) -> Void) {
         self.total = total
         self.totalBytes = totalBytes
         self.quiet = quiet
@@ -74,21 +74,20 @@ final class ProgressMeter: Sendable {
     }
 
     func advance(bytes count: Int) {
-        let (due, finished, text) = contents.withLock { contents in
+        let (due, done, detail) = contents.withLock { contents in
             contents.done += 1
             contents.bytes += count
             let now = Date()
-            let finished = contents.done == total
-            let due = !quiet && (now.timeIntervalSince(contents.lastEmit) >= 0.25 || finished)
+            let due = !quiet && (now.timeIntervalSince(contents.lastEmit) >= 0.25 || contents.done == total)
             if due { contents.lastEmit = now }
-            return (due, finished, line(done: contents.done, bytes: contents.bytes))
+            return (due, contents.done, summary(done: contents.done, bytes: contents.bytes))
         }
-        if due { emit(text, finished) }
+        if due { emit(done, total, detail) }
     }
 
     func finish() {}
 
-    private func line(done: Int, bytes: Int) -> String {
-        ProgressBar().render(done: done, total: total, detail: "\(done)/\(total) files, \(UploadSiteStep.bytes(bytes))/\(UploadSiteStep.bytes(totalBytes))")
+    private func summary(done: Int, bytes: Int) -> String {
+        "\(done)/\(total) files, \(UploadSiteStep.bytes(bytes))/\(UploadSiteStep.bytes(totalBytes))"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LDEdgeCore
 
 /// `ldedge plan --out FILE` and `ldedge deploy FILE`.
 extension WorkflowService {

@@ -1,68 +1,7 @@
 import Foundation
-@_exported import Terminal
+import LDEdgeCore
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Where ldedge writes: results to stdout, progress and diagnostics to stderr, colours only on a
-/// terminal and never with `NO_COLOR` or `TERM=dumb` (`TerminalCapabilities`). Everything passes
-/// through secret redaction.
-public struct Console: Sendable {
-    public var colorsOnStdout: Bool
-    public var colorsOnStderr: Bool
-    /// Status lines (a wait's elapsed time, an upload's bar) are redrawn in place on stderr.
-    public var liveStderr: Bool
-
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        self.init(TerminalCapabilities(environment: environment))
-    }
-
-    public init(_ capabilities: TerminalCapabilities) {
-        colorsOnStdout = capabilities.colorsOnStdout
-        colorsOnStderr = capabilities.colorsOnStderr
-        liveStderr = capabilities.liveStderr
-    }
-
-    public static var standardInputIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
-
-    public func out(_ text: String) {
-        FileHandle.standardOutput.write(Data((Secrets.shared.redact(text) + "\n").utf8))
-    }
-
-    public func err(_ text: String) {
-        FileHandle.standardError.write(Data((Secrets.shared.redact(text) + "\n").utf8))
-    }
-
-    /// Writes `text` to stderr as it is (no newline): for lines redrawn in place.
-    func errRaw(_ text: String) {
-        FileHandle.standardError.write(Data(Secrets.shared.redact(text).utf8))
-    }
-
-    public func diagnostics(_ diagnostics: [Diagnostic]) {
-        for diagnostic in diagnostics {
-            err(paint(diagnostic.description, diagnostic.severity == .error ? .red : .yellow))
-        }
-    }
-
-    public func paint(_ text: String, _ style: Style, stderr: Bool = true) -> String {
-        style.paint(text, enabled: stderr ? colorsOnStderr : colorsOnStdout)
-    }
-
-    /// Asks a yes/no question on stderr and reads the answer from stdin, on a thread of its own
-    /// (waiting for a person must not hold a concurrency thread).
-    public func confirm(_ question: String) async -> Bool {
-        FileHandle.standardError.write(Data("\(question) [y/N] ".utf8))
-        let answer: String? = await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: readLine()) }.start()
-        }
-        guard let answer else { return false }
-        return ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased())
-    }
-}
+import Terminal
 
 /// Prints engine progress to stderr: one line per step phase and per change, with timings.
 public final class ConsoleReporter: Reporter, Sendable {
@@ -86,6 +25,10 @@ public final class ConsoleReporter: Reporter, Sendable {
         screen.withLock { screen in
             if case .status(let step, let message) = event {
                 showStatus(step, message, &screen)
+                return
+            }
+            if case .transfer(let step, let done, let total, let detail) = event, done < total {
+                showStatus(step, ProgressBar().render(done: done, total: total, detail: detail), &screen)
                 return
             }
             if screen.statusShown {
@@ -126,6 +69,10 @@ public final class ConsoleReporter: Reporter, Sendable {
         case .progress(_, let message):
             guard !quiet else { return }
             console.err(console.paint("    ... \(message)", .dim))
+        case .transfer(_, let done, let total, let detail):
+            // The finished transfer: its last bar stays in the log.
+            guard !quiet else { return }
+            console.err(console.paint("    ... \(ProgressBar().render(done: done, total: total, detail: detail))", .dim))
         case .stepFinished(let id, let phase, let outcome):
             guard !quiet else { return }
             let elapsed = started["\(phase)/\(id)"].map { String(format: " in %.1fs", Date().timeIntervalSince($0)) } ?? ""

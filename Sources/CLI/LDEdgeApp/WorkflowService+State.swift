@@ -1,4 +1,5 @@
 import Foundation
+import LDEdgeCore
 
 /// Choosing the state location, and `ldedge state show|pull|push|unlock`.
 extension WorkflowService {
@@ -146,23 +147,5 @@ extension WorkflowService {
                 reason: "'ldedge state \(command)' needs a remote state: pass --state s3://BUCKET/PREFIX, set LDEDGE_STATE, or add 'state:' to the workflow")
         }
         return resolved
-    }
-}
-
-extension WorkflowService {
-    /// `ldedge status --drift`: what changed outside ldedge since the last run; exit 2 when anything did.
-    public func statusDrift(_ argument: String?, json: Bool) async -> ExitStatus {
-        await run {
-            let (name, workflow, location) = try await resolveState(argument)
-            let items = try await engine(state: location, quiet: true).drift(workflow: name, workflow: workflow)
-            if json {
-                console.out(String(decoding: try JSONEncoder.pretty.encode(items), as: UTF8.self))
-            } else if items.isEmpty {
-                console.out("no drift: what '\(name)' owns and adopted matches what the last run recorded")
-            } else {
-                console.out(PlanRenderer(colors: console.colorsOnStdout).renderDrift(items).dropFirst().joined(separator: "\n"))
-            }
-            return items.isEmpty ? .success : .changesPending
-        }
     }
 }

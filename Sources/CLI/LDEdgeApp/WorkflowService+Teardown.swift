@@ -1,29 +1,50 @@
 import Foundation
+import LDEdgeCore
 
-/// `teardown --wait`: how long to keep retrying while AWS still holds something (replicas of a
-/// Lambda@Edge function), and how often.
-public struct TeardownWait: Sendable, Equatable {
-    /// The first wait between attempts; doubled after each one, up to `maxPoll`.
-    public var poll: TimeInterval
-    /// Give up after this long (then exit 3: a later `ldedge teardown` resumes).
-    public var timeout: TimeInterval
-    public var maxPoll: TimeInterval = 300
-
-    public init(poll: TimeInterval = 30, timeout: TimeInterval = 8 * 3600) {
-        self.poll = poll
-        self.timeout = timeout
-    }
-
-    /// The wait before attempt `attempt + 1` (1-based): `poll`, doubled each time, capped at `maxPoll`.
-    public func delay(afterAttempt attempt: Int) -> TimeInterval {
-        min(maxPoll, poll * pow(2, Double(max(0, attempt - 1))))
-    }
-
-    /// What users are told to expect: CloudFront removes Lambda@Edge replicas hours after the association.
-    public static let typicalWait = "AWS usually removes Lambda@Edge replicas within 1 to 3 hours of the association's removal, sometimes up to 8"
-}
-
+/// `ldedge teardown [--wait]`.
 extension WorkflowService {
+    /// With `wait`, keeps retrying while AWS still holds replicas (see `TeardownWait`) instead of exiting 3 at once.
+    public func teardown(_ argument: String?, yes: Bool, json: Bool, stepOptions: [String: String], wait: TeardownWait? = nil) async -> ExitStatus {
+        let events = json ? EventStream(console: console) : nil
+        return await run(command: "teardown", events: events) { result in
+            guard let (name, workflow, location) = try await deployedState(argument) else {
+                if json { result.value = nothingDeployedValue(argument) } else { console.out(nothingDeployed(argument) + "; nothing to tear down") }
+                return .success
+            }
+            let state = try await location.store(for: name).load()
+            let targets = state.teardownOrder
+            if targets.isEmpty {
+                if json {
+                    result.value = try JSONValue(encoding: TeardownReport(workflow: name, removed: [:], steps: []))
+                } else {
+                    console.out("nothing to tear down for '\(name)': no step owns anything")
+                }
+                return .success
+            }
+            if !json {
+                console.err("Teardown of '\(name)' will remove, newest first:")
+                for step in targets {
+                    let owned = step.resources.map { "\($0.attributes["onTeardown"] ?? ($0.adopted ? "restore" : "delete")) \($0.label)" }
+                    console.err("  \(step.id) (\(step.kind))\(owned.isEmpty ? "" : ": " + owned.joined(separator: ", "))")
+                }
+            }
+            if !yes && Console.standardInputIsTerminal, !(await console.confirm("Tear these down?")) { throw EngineError.declined }
+            let trap = SignalTrap.install(console: console)
+            defer { trap.remove() }
+            let report = try await teardownWaiting(name, workflow: workflow, location: location, events: events, stepOptions: stepOptions, wait: wait)
+            if json {
+                result.value = try JSONValue(encoding: report)
+            } else {
+                console.out("tore down '\(name)':")
+                for id in report.steps {
+                    let removed = report.removed[id] ?? []
+                    console.out("  \(id): \(removed.isEmpty ? "nothing left to remove" : "removed " + removed.joined(separator: ", "))")
+                }
+            }
+            return .success
+        }
+    }
+
     /// Tears down, and while only waits on AWS remain (nothing failed), retries with backoff until done,
     /// the timeout passes or the user interrupts; each attempt resumes where the last one stopped.
     func teardownWaiting(

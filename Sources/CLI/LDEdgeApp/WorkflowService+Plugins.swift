@@ -1,4 +1,5 @@
 import Foundation
+import LDEdgeCore
 
 extension WorkflowService {
     /// The registry plus the external plugin kinds the workflow at `path` uses.

@@ -1,5 +1,7 @@
 import Foundation
+import LDEdgeCore
 import Synchronization
+import Terminal
 
 /// `--json` on plan, deploy, teardown and rollout: one JSON event per line on stdout (NDJSON),
 /// `{"@v": "1", "type": ..., "time": ...}`, documented by `docs/events.schema.json`.
@@ -43,14 +45,12 @@ public final class EventStream: Reporter, Sendable {
         case .progress(let step, let message):
             emit("progress", ["step": .string(step), "message": .string(message)])
         case .status(let step, let message):
-            // At most one line per step every 5 s: a wait ticks every second.
-            let due = lastStatus.withLock { last in
-                let now = ContinuousClock.now
-                guard last[step].map({ now - $0 >= .seconds(5) }) ?? true else { return false }
-                last[step] = now
-                return true
+            if statusDue(step) { emit("progress", ["step": .string(step), "message": .string(message)]) }
+        case .transfer(let step, let done, let total, let detail):
+            // Like a status while it fills; the finished transfer is always written.
+            if done >= total || statusDue(step) {
+                emit("progress", ["step": .string(step), "message": .string(ProgressBar().render(done: done, total: total, detail: detail))])
             }
-            if due { emit("progress", ["step": .string(step), "message": .string(message)]) }
         case .stepFinished(let id, let phase, let outcome):
             if phase == "rollback" {
                 emit("rollback", ["step": .string(id), "status": .string("done"), "outcome": .string(outcome)])
@@ -67,6 +67,16 @@ public final class EventStream: Reporter, Sendable {
             emit("progress", ["step": .string(id), "phase": .string(phase), "message": .string("waiting: \(reason)")])
         case .notice(let message):
             emit("diagnostic", ["severity": .string("note"), "message": .string(message)])
+        }
+    }
+
+    /// At most one status line per step every 5 s: a wait ticks every second.
+    private func statusDue(_ step: String) -> Bool {
+        lastStatus.withLock { last in
+            let now = ContinuousClock.now
+            guard last[step].map({ now - $0 >= .seconds(5) }) ?? true else { return false }
+            last[step] = now
+            return true
         }
     }
 
@@ -132,33 +142,5 @@ public final class EventStream: Reporter, Sendable {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: Date())
-    }
-}
-
-/// Collects a command's result for the `summary` event.
-final class ResultBox: Sendable {
-    private let stored = Mutex<JSONValue?>(nil)
-
-    var value: JSONValue? {
-        get { stored.withLock { $0 } }
-        set { stored.withLock { $0 = newValue } }
-    }
-}
-
-extension WorkflowService {
-    /// `run` for commands with `--json`: errors also become `diagnostic` events, and a `summary`
-    /// event with the exit code (and `result`, the command's report) closes the stream.
-    func run(command: String, events: EventStream?, _ body: (ResultBox) async throws -> ExitStatus) async -> ExitStatus {
-        let result = ResultBox()
-        let status = await run {
-            do {
-                return try await body(result)
-            } catch {
-                events?.error(error)
-                throw error
-            }
-        }
-        events?.summary(command: command, status: status, result: result.value)
-        return status
     }
 }
