@@ -12,12 +12,17 @@ lambda:GetFunction and lambda:EnableReplication* (added) or lambda:DisableReplic
 the version ARN, and iam:CreateServiceLinkedRole for the replicator role (AWS: "Set up IAM
 permissions and roles for Lambda@Edge").
 
-Control: POST /ldedge-emulator/iam {"enforce": false} switches enforcement off (on by default).
+Control (/ldedge-emulator/iam): POST {"enforce": false} switches enforcement off (on by default);
+POST {"user": NAME, "policy": DOCUMENT} creates the user (once, with one access key) and sets its only
+inline policy, answering its keys; GET lists every decision made for a user since the last DELETE;
+POST {"necessary": DOCUMENT} answers, for each statement, the allowed decisions that the document
+without that statement would refuse (empty: the statement was not needed by what ran).
 """
 
 import fnmatch
 import json
 import re
+import threading
 import xml.etree.ElementTree as ET
 from urllib.parse import parse_qsl, unquote
 
@@ -60,15 +65,52 @@ class Denied(Exception):
 class IAMEnforcement:
     def __init__(self, emulator):
         self.emulator = emulator
-        self.enforce = True
+        self.lock = threading.Lock()
+        self.reset()
 
     def reset(self):
-        self.enforce = True
+        with self.lock:
+            self.enforce = True
+            self.decisions = []
 
     def control(self, method, spec):
+        if method == "DELETE":
+            with self.lock:
+                self.decisions = []
         if method == "POST" and "enforce" in spec:
             self.enforce = bool(spec["enforce"])
-        return {"enforce": self.enforce}
+        if method == "POST" and "user" in spec:
+            return self._set_user(spec["user"], spec.get("policy") or {"Version": "2012-10-17", "Statement": []})
+        if method == "POST" and "necessary" in spec:
+            return {"statements": self._necessary(spec["necessary"])}
+        with self.lock:
+            return {"enforce": self.enforce, "decisions": list(self.decisions)}
+
+    @staticmethod
+    def _set_user(name, policy):
+        from moto.iam.models import iam_backends
+        backend = iam_backends[DEFAULT_ACCOUNT_ID]["global"]
+        user = backend.users.get(name) or backend.create_user("us-east-1", name)
+        key = user.access_keys[0] if user.access_keys else backend.create_access_key(name)
+        for existing in list(user.policies):
+            backend.delete_user_policy(name, existing)
+        backend.put_user_policy(name, "ldedge", json.dumps(policy))
+        return {"user": name, "arn": f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:user/{name}",
+                "accessKeyId": key.access_key_id, "secretAccessKey": key.secret_access_key}
+
+    def _necessary(self, policy):
+        with self.lock:
+            allowed_ones = {(d["action"], d["resource"], json.dumps(d["context"], sort_keys=True))
+                            for d in self.decisions if d["allowed"]}
+        statements = _list(policy.get("Statement"))
+        result = []
+        for index, statement in enumerate(statements):
+            rest = dict(policy, Statement=[s for i, s in enumerate(statements) if i != index])
+            refused = sorted({(action, resource) for action, resource, context in allowed_ones
+                              if statement_matches(statement, action, resource, json.loads(context))
+                              and not allowed([rest], action, resource, json.loads(context))})
+            result.append({"sid": statement.get("Sid"), "deniedWithout": [{"action": a, "resource": r} for a, r in refused]})
+        return result
 
     # ------------------------------------------------------------ the hook
 
@@ -83,7 +125,11 @@ class IAMEnforcement:
         policies = _policies(user)
         try:
             for action, resource, context in self.requirements(service, operation, method, path, query, body, region, environ):
-                if not allowed(policies, action, resource, context):
+                verdict = allowed(policies, action, resource, context)
+                with self.lock:
+                    self.decisions.append({"user": user.name, "operation": f"{service}:{operation}", "action": action,
+                                           "resource": resource, "context": context, "allowed": verdict})
+                if not verdict:
                     raise Denied(action, resource, principal)
         except Denied as denied:
             message = (f"User: {denied.principal} is not authorized to perform: {denied.action} on resource: "
