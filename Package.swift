@@ -234,6 +234,7 @@ let package = Package(
         ),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
         .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
+        .testTarget(name: "IAMPolicyTests", dependencies: ["IAMPolicy", "LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "StateS3Tests", dependencies: ["StateS3", "LDEdgeCore", "BuiltinSteps", "AWS", "LDEdgeTestSupport"], swiftSettings: settings),
     ]
 )

@@ -22,7 +22,7 @@ extension UploadSiteStep {
             statements.append(Permission(["s3:ListBucket", "s3:DeleteBucket"], on: [bucket]))
             statements.append(Permission(["s3:PutObject", "s3:DeleteObject"], on: ["\(bucket)/*"]))
         case .operate:
-            statements.append(Permission(["s3:ListBucket"], on: [bucket]))
+            break  // no drift check, no rollout: nothing to read
         }
         return statements
     }
