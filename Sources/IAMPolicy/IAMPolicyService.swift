@@ -88,7 +88,8 @@ public struct IAMPolicyService: Sendable {
     /// The S3 backend's objects under its prefix (and the state key with `stateKmsKey`); nothing for local state.
     func stateBackendPermissions(_ workflow: Workflow, account: String, region: String) -> [Permission] {
         guard let url = stateSelection.url(workflow: workflow, environment: environment), url.lowercased().hasPrefix("s3://"),
-              let (bucket, prefix) = try? S3StateLocation.parse(url) else { return [] }
+              let location = try? S3StateProvider.parse(url) else { return [] }
+        let (bucket, prefix) = (location.bucket, location.prefix)
         let bucketArn = "arn:aws:s3:::\(bucket)"
         var permissions = [
             // HeadBucket (the bucket's region) and ListObjectsV2 are authorized as s3:ListBucket.
