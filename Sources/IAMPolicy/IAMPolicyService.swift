@@ -42,6 +42,7 @@ public struct IAMPolicyService: Sendable {
             permissions += try stepPermissions(workflow, phase: phase, account: account, region: region)
         }
         permissions += stateBackendPermissions(workflow, account: account, region: region)
+        permissions = Self.wideningObjectAccess(permissions)
         let policy = PolicyDocument(merging: permissions)
         var reasons: [String: String] = [:]
         for permission in permissions where permission.resources == ["*"] {
@@ -83,6 +84,25 @@ public struct IAMPolicyService: Sendable {
             permissions += instance.permissions(context)
         }
         return permissions
+    }
+
+    /// Whoever may write a bucket's policy may grant themselves any access to its objects, so a key
+    /// prefix would only pretend to restrict (parliament: RESOURCE_POLICY_PRIVILEGE_ESCALATION): the
+    /// object statements of a bucket whose policy the workflow writes cover the whole bucket.
+    static func wideningObjectAccess(_ permissions: [Permission]) -> [Permission] {
+        let policyWriters: Set<String> = ["s3:PutBucketPolicy", "s3:PutBucketAcl"]
+        let buckets = Set(permissions.filter { !policyWriters.isDisjoint(with: $0.actions) }.flatMap(\.resources)
+            .filter { $0.hasPrefix("arn:aws:s3:::") && !$0.contains("/") })
+        guard !buckets.isEmpty else { return permissions }
+        var widened = permissions.map { permission in
+            var permission = permission
+            permission.resources = permission.resources.map { resource in
+                buckets.first { resource.hasPrefix($0 + "/") }.map { $0 + "/*" } ?? resource
+            }
+            return permission
+        }
+        widened.append(Permission(["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], on: buckets.sorted().map { $0 + "/*" }))
+        return widened
     }
 
     /// The S3 backend's objects under its prefix (and the state key with `stateKmsKey`); nothing for local state.

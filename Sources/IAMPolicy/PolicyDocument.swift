@@ -63,12 +63,35 @@ public struct PolicyDocument: Codable, Equatable, Sendable {
         return seen.joined()
     }
 
-    /// Pretty JSON with a stable key order.
+    /// Pretty JSON in the order AWS's own examples use (Version, then each statement's Sid, Effect,
+    /// Action, Resource, Condition); JSONEncoder's key order is not stable across platforms.
     public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(self)) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        func string(_ text: String) -> String {
+            let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
+            return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\\/", with: "/")
+        }
+        func list(_ values: [String], indent: String) -> String {
+            "[\n" + values.map { indent + "  " + string($0) }.joined(separator: ",\n") + "\n\(indent)]"
+        }
+        let rendered = statements.map { statement in
+            var lines = [
+                "      \"Sid\": \(string(statement.sid))",
+                "      \"Effect\": \(string(statement.effect))",
+                "      \"Action\": \(list(statement.action, indent: "      "))",
+                "      \"Resource\": \(list(statement.resource, indent: "      "))",
+            ]
+            if let condition = statement.condition {
+                let operators = condition.keys.sorted().map { name in
+                    let keys = (condition[name] ?? [:]).keys.sorted().map { key in
+                        "          \(string(key)): \(list(condition[name]?[key] ?? [], indent: "          "))"
+                    }
+                    return "        \(string(name)): {\n" + keys.joined(separator: ",\n") + "\n        }"
+                }
+                lines.append("      \"Condition\": {\n" + operators.joined(separator: ",\n") + "\n      }")
+            }
+            return "    {\n" + lines.joined(separator: ",\n") + "\n    }"
+        }
+        return "{\n  \"Version\": \(string(version)),\n  \"Statement\": [\n" + rendered.joined(separator: ",\n") + "\n  ]\n}"
     }
 
     /// The same document without the statement at `index` (the test that proves each one is needed).

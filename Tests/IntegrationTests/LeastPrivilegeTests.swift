@@ -91,9 +91,9 @@ final class LeastPrivilegeTests: XCTestCase {
         let teardownPolicy = try policy(workflow, phase: "teardown")
         let all = try ldedge(["iam-policy", workflow, "--trust", "github:acme/site:main"])
         XCTAssertEqual(all.status, 0, all.stderr)
-        XCTAssertTrue(all.stderr.contains("cloudfront:CreateDistribution is granted on \"*\""), all.stderr)
+        XCTAssertTrue(all.stderr.contains("cloudfront:ListDistributions is granted on \"*\""), all.stderr)
         XCTAssertTrue(all.stdout.contains("repo:acme/site:refs/heads/main"), all.stdout)
-        XCTAssertTrue(deployPolicy.wildcards.contains { $0["action"] == "cloudfront:CreateDistribution" && !($0["reason"] ?? "").isEmpty })
+        XCTAssertTrue(deployPolicy.wildcards.contains { $0["action"] == "cloudfront:ListDistributions" && !($0["reason"] ?? "").isEmpty })
         for document in [deployPolicy.document, operatePolicy.document, teardownPolicy.document] {
             try assertParliamentFindsNothing(document)
         }

@@ -248,7 +248,10 @@ class IAMEnforcement:
     def _cloudfront(self, operation, path, body, account):
         action = f"cloudfront:{operation}"
         match = re.match(r"^/2020-05-31/(distribution|origin-access-control)/([^/]+)", path)
-        if operation in ("CreateDistribution", "ListDistributions", "CreateOriginAccessControl", "ListOriginAccessControls"):
+        if operation == "CreateDistribution":
+            # Authorized on the new distribution's ARN; its id is CloudFront's choice.
+            needs = [(action, f"arn:aws:cloudfront::{account}:distribution/ENEWDISTRIBUTION", {})]
+        elif operation in ("ListDistributions", "CreateOriginAccessControl", "ListOriginAccessControls"):
             needs = [(action, "*", {})]
         elif match:
             needs = [(action, f"arn:aws:cloudfront::{account}:{match.group(1)}/{match.group(2)}", {})]

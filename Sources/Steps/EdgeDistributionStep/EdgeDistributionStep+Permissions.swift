@@ -15,12 +15,12 @@ extension EdgeDistributionStep {
         var statements: [Permission] = []
         switch context.phase {
         case .deploy:
-            statements.append(Permission(["cloudfront:GetDistribution", "cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution",
-                                          "cloudfront:DeleteDistribution"], on: [distribution]))
+            // CreateDistribution is authorized on the new distribution's ARN, whose id CloudFront picks.
+            statements.append(Permission(["cloudfront:CreateDistribution", "cloudfront:GetDistribution", "cloudfront:GetDistributionConfig",
+                                          "cloudfront:UpdateDistribution", "cloudfront:DeleteDistribution"], on: [distribution]))
             statements.append(Permission(["cloudfront:GetOriginAccessControl", "cloudfront:DeleteOriginAccessControl"], on: [oac]))
-            statements.append(.anyResource(["cloudfront:CreateDistribution", "cloudfront:ListDistributions",
-                                            "cloudfront:CreateOriginAccessControl", "cloudfront:ListOriginAccessControls"],
-                                           because: "CloudFront authorizes creating and listing distributions and origin access controls only on \"*\""))
+            statements.append(.anyResource(["cloudfront:ListDistributions", "cloudfront:CreateOriginAccessControl", "cloudfront:ListOriginAccessControls"],
+                                           because: "CloudFront authorizes listing distributions and creating or listing origin access controls only on \"*\""))
             if let bucket {
                 statements.append(Permission(["s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"], on: [bucket]))
             }
