@@ -218,9 +218,9 @@ class IAMEnforcement:
 
     def _lambda(self, action, operation, path, query, body, region, account):
         match = re.match(r"^/2015-03-31/functions/([^/?]+)", path)
-        if not match:
+        if not match and operation != "CreateFunction":
             return [(action, "*", {})]
-        name = unquote(match.group(1))
+        name = unquote(match.group(1)) if match else ""
         if name.startswith("arn:"):
             parts = name.split(":")
             name = parts[6] if len(parts) > 6 else name
