@@ -69,11 +69,16 @@ final class LeastPrivilegeTests: XCTestCase {
         user = try await emulator.iamUser("ldedge-ci", policy: policy)
         try await emulator.clearIAMDecisions()
         try await body()
-        let refused = try await emulator.iamDecisions().filter { !$0.allowed }
+        let decisions = try await emulator.iamDecisions()
+        XCTAssertFalse(decisions.isEmpty, "\(label): the calls were checked")
+        let refused = decisions.filter { !$0.allowed }
         XCTAssertEqual(refused.map { "\($0.action) on \($0.resource)" }, [], "\(label): the printed policy allowed every call")
-        for statement in try await emulator.necessaryStatements(of: policy) {
+        let statements = try await emulator.necessaryStatements(of: policy)
+        for statement in statements {
             XCTAssertFalse(statement.deniedWithout.isEmpty, "\(label): statement \(statement.sid ?? "?") was not needed by any call")
         }
+        print("least privilege, \(label): \(decisions.count) authorizations, \(Set(decisions.map(\.action)).count) actions, "
+              + "each of \(statements.count) statements needed (e.g. \(statements.compactMap { $0.deniedWithout.first?.action }.prefix(4).joined(separator: ", ")))")
         user = nil
     }
 
