@@ -18,6 +18,8 @@ final class LeastPrivilegeTests: XCTestCase {
     var project: TemporaryDirectory!
     var binary: URL!
     var user: AWSEmulator.IAMUser?
+    /// `LDEDGE_STATE` for every command (the S3 backend's statements are then part of each policy).
+    var state: String?
     static let table = "ldedge-relay-iam"
     static let account = "123456789012"
 
@@ -45,6 +47,7 @@ final class LeastPrivilegeTests: XCTestCase {
             .merging(LDSandboxFixture.sdkEnvironment(for: sandbox)) { _, new in new }
         environment["LDEDGE_POLL_INTERVAL"] = "0.2"
         environment["LDEDGE_RELAY_TABLE"] = Self.table
+        if let state { environment["LDEDGE_STATE"] = state }
         return environment
     }
 
@@ -82,7 +85,12 @@ final class LeastPrivilegeTests: XCTestCase {
         user = nil
     }
 
+    /// With the state in S3: the killed run leaves its lock, which the deployer unlocks.
     func testRebrandWithOnlyThePrintedPolicy() async throws {
+        let s3 = emulator.client().s3
+        try await s3.createBucket("ldedge-iam-state")
+        try await s3.enableVersioning("ldedge-iam-state")
+        state = "s3://ldedge-iam-state/edge"
         try await proveLeastPrivilege("workflows/rebrand.yaml", function: "rebrand-viewer-request")
     }
 
@@ -90,7 +98,7 @@ final class LeastPrivilegeTests: XCTestCase {
         try await proveLeastPrivilege("workflows/rebrand-relay.yaml", function: "rebrand-relay-viewer-request")
     }
 
-    func proveLeastPrivilege(_ workflow: String, function: String) async throws {
+    func proveLeastPrivilege(_ workflow: String, function: String, crashPoint: Int = 9) async throws {
         let deployPolicy = try policy(workflow, phase: "deploy")
         let operatePolicy = try policy(workflow, phase: "operate")
         let teardownPolicy = try policy(workflow, phase: "teardown")
@@ -118,19 +126,25 @@ final class LeastPrivilegeTests: XCTestCase {
         try await asUser(holding: deployPolicy.document, "deploy") {
             // An injected failure at the association rolls every step back.
             try await emulator.injectFault(service: "cloudfront", operation: "UpdateDistribution", status: 400, code: "InjectedFault", count: 1)
-            let journal = StateStore(root: project.file(".ldedge"), workflow: workflowName(workflow))
-            let before = (try? journal.readJournal().count) ?? 0
             let failed = try ldedge(["deploy", workflow, "--yes"])
             XCTAssertEqual(failed.status, 1, failed.stderr)
             XCTAssertTrue(failed.stderr.contains("step 'trigger' failed"), failed.stderr)
             XCTAssertFalse(failed.stderr.contains("AccessDenied"), failed.stderr)
-            // Half of that run's records were its changes up to the trigger step, half their rollback:
-            // a run killed there leaves the trigger step half-applied; the next one undoes it and finishes.
-            let records = try journal.readJournal().count - before
-            let crashed = try ldedge(["deploy", workflow, "--yes"], extra: ["LDEDGE_CRASH_AFTER_RECORD": String(max(4, records / 2))])
+            // A run killed in the middle of a step (after a change's intent, before its result);
+            // the next one undoes that step's changes and finishes.
+            let crashed = try ldedge(["deploy", workflow, "--yes"], extra: ["LDEDGE_CRASH_AFTER_RECORD": String(crashPoint)])
             XCTAssertTrue(crashed.signaled, crashed.stderr)
-            let resumed = try ldedge(["deploy", workflow, "--yes"])
+            var resumed = try ldedge(["deploy", workflow, "--yes"])
+            if state != nil {
+                // The killed run's lock stays in S3 until someone who knows it is dead removes it.
+                XCTAssertEqual(resumed.status, ExitStatus.locked.rawValue, resumed.stderr)
+                let runID = try XCTUnwrap(resumed.stderr.firstMatch(of: /--force (\S+)/)?.1, resumed.stderr)
+                let unlocked = try ldedge(["state", "unlock", workflowName(workflow), "--force", String(runID)])
+                XCTAssertEqual(unlocked.status, 0, unlocked.stderr)
+                resumed = try ldedge(["deploy", workflow, "--yes"])
+            }
             XCTAssertEqual(resumed.status, 0, resumed.stderr)
+            XCTAssertTrue(resumed.stderr.contains("an earlier run stopped in the middle of"), resumed.stderr)
         }
 
         // Lambda@Edge writes its logs in the regions that served viewers.
