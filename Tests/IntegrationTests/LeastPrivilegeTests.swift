@@ -157,6 +157,11 @@ final class LeastPrivilegeTests: XCTestCase {
                                         events: [(Int64(Date().timeIntervalSince1970 * 1000), "START RequestId: 1 \(region)")])
         }
         try await asUser(holding: operatePolicy.document, "operate") {
+            if state != nil {
+                // An operator's runner takes a copy of the shared state (status --live and logs read it).
+                let pulled = try ldedge(["state", "pull", workflow])
+                XCTAssertEqual(pulled.status, 0, pulled.stderr)
+            }
             let live = try ldedge(["status", workflow, "--live", "--json"])
             XCTAssertEqual(live.status, 0, live.stderr)
             let drift = try ldedge(["status", workflow, "--drift"])
