@@ -106,6 +106,31 @@ final class IAMPolicyServiceTests: XCTestCase {
         }
     }
 
+    /// A plugin's `describe` declares its permissions; `iam-policy` fills in the names and merges them.
+    func testPluginPermissionsFromDescribe() async throws {
+        let folder = try TemporaryDirectory("iam-plugin")
+        defer { folder.remove() }
+        try folder.write("queue-plugin", """
+            #!/usr/bin/env python3
+            import json, sys
+            for line in sys.stdin:
+                message = json.loads(line)
+                result = {"kind": "queue", "summary": "a queue", "inputs": {"type": "object", "properties": {}},
+                          "permissions": [
+                              {"action": "sqs:CreateQueue", "resource": "arn:aws:sqs:{region}:{account}:{workflow}-{step}"},
+                              {"action": "sqs:DeleteQueue", "resource": "arn:aws:sqs:{region}:{account}:{workflow}-{step}", "phases": ["teardown"]}]}
+                print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}), flush=True)
+            """)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.file("queue-plugin").path)
+        try folder.write("workflow.yaml", "name: queues\nsteps:\n  - id: jobs\n    uses: ./queue-plugin\n")
+        let service = IAMPolicyService(registry: .builtin, environment: ["AWS_REGION": "eu-west-1", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""])
+        let deploy = try await service.report(folder.file("workflow.yaml").path, phases: [.deploy], account: Self.account, trust: nil)
+        XCTAssertEqual(deploy.policy.statements.map(\.action), [["sqs:CreateQueue"]])
+        XCTAssertEqual(deploy.policy.statements.first?.resource, ["arn:aws:sqs:eu-west-1:123456789012:queues-jobs"])
+        let all = try await service.report(folder.file("workflow.yaml").path, phases: [], account: Self.account, trust: nil)
+        XCTAssertEqual(all.policy.statements.first?.action, ["sqs:CreateQueue", "sqs:DeleteQueue"])
+    }
+
     func testGitHubTrust() throws {
         let trust = try GitHubTrust("github:acme/site:main")
         XCTAssertEqual(trust.subject, "repo:acme/site:refs/heads/main")
