@@ -99,6 +99,7 @@ final class LeastPrivilegeTests: XCTestCase {
     }
 
     func proveLeastPrivilege(_ workflow: String, function: String, crashPoint: Int = 9) async throws {
+        let allPolicy = try policy(workflow, phase: "all")
         let deployPolicy = try policy(workflow, phase: "deploy")
         let operatePolicy = try policy(workflow, phase: "operate")
         let teardownPolicy = try policy(workflow, phase: "teardown")
@@ -107,7 +108,7 @@ final class LeastPrivilegeTests: XCTestCase {
         XCTAssertTrue(all.stderr.contains("cloudfront:ListDistributions is granted on \"*\""), all.stderr)
         XCTAssertTrue(all.stdout.contains("repo:acme/site:refs/heads/main"), all.stdout)
         XCTAssertTrue(deployPolicy.wildcards.contains { $0["action"] == "cloudfront:ListDistributions" && !($0["reason"] ?? "").isEmpty })
-        for document in [deployPolicy.document, operatePolicy.document, teardownPolicy.document] {
+        for document in [allPolicy.document, deployPolicy.document, operatePolicy.document, teardownPolicy.document] {
             try assertParliamentFindsNothing(document)
         }
 
