@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, unquote
 from moto.core import DEFAULT_ACCOUNT_ID
 
 _KEY = re.compile(r"Credential=([A-Z0-9]+)/")
-_PREFIX = {"monitoring": "cloudwatch", "email": "ses"}
+_PREFIX = {"monitoring": "cloudwatch"}  # SigV4 service name -> IAM service prefix, where they differ
 # Operations whose IAM action is not service:Operation (AWS's documented mappings).
 _ACTIONS = {
     ("s3", "ListObjectsV2"): "ListBucket", ("s3", "ListObjects"): "ListBucket", ("s3", "HeadBucket"): "ListBucket",
@@ -40,7 +40,6 @@ _ACTIONS = {
     ("s3", "DeletePublicAccessBlock"): "PutBucketPublicAccessBlock",
     ("s3", "GetPublicAccessBlock"): "GetBucketPublicAccessBlock",
     ("lambda", "Invoke"): "InvokeFunction",
-    ("logs", "FilterLogEvents"): "FilterLogEvents",
 }
 # S3 bucket sub-resources operations.py does not name.
 _S3_SUBRESOURCES = {
