@@ -19,7 +19,6 @@ POST {"necessary": DOCUMENT} answers, for each statement, the allowed decisions 
 without that statement would refuse (empty: the statement was not needed by what ran).
 """
 
-import fnmatch
 import json
 import re
 import threading
@@ -27,6 +26,8 @@ import xml.etree.ElementTree as ET
 from urllib.parse import parse_qsl, unquote
 
 from moto.core import DEFAULT_ACCOUNT_ID
+
+from iam_evaluation import allowed, as_list, statement_matches
 
 _KEY = re.compile(r"Credential=([A-Z0-9]+)/")
 _PREFIX = {"monitoring": "cloudwatch"}  # SigV4 service name -> IAM service prefix, where they differ
@@ -101,7 +102,7 @@ class IAMEnforcement:
         with self.lock:
             allowed_ones = {(d["action"], d["resource"], json.dumps(d["context"], sort_keys=True))
                             for d in self.decisions if d["allowed"]}
-        statements = _list(policy.get("Statement"))
+        statements = as_list(policy.get("Statement"))
         result = []
         for index, statement in enumerate(statements):
             rest = dict(policy, Statement=[s for i, s in enumerate(statements) if i != index])
@@ -336,7 +337,7 @@ def _secret_arn(name, region, account):
     return f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-AbCdEf"
 
 
-# ---------------------------------------------------------------- policy evaluation
+# ---------------------------------------------------------------- the user's policies
 
 
 def _policies(user):
@@ -363,82 +364,3 @@ def _default(policy):
         if version.is_default:
             return version.document
     return None
-
-
-def _list(value):
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _glob(pattern, value, case_sensitive=True):
-    if not case_sensitive:
-        pattern, value = pattern.lower(), value.lower()
-    # IAM wildcards are * and ?; fnmatch's [..] classes do not exist in IAM, so escape them.
-    pattern = pattern.replace("[", "[[]")
-    return fnmatch.fnmatchcase(value, pattern)
-
-
-def _matches_condition(condition, context):
-    """StringEquals/StringLike/ArnLike/ArnEquals (and their Not forms, IfExists); unknown operators never match."""
-    for operator, tests in (condition or {}).items():
-        if_exists = operator.endswith("IfExists")
-        base = operator[:-len("IfExists")] if if_exists else operator
-        for key, expected in tests.items():
-            present = key in context
-            if not present:
-                if if_exists or base.startswith(("StringNot", "ArnNot")):
-                    continue
-                return False
-            value = str(context[key])
-            expected = [str(e) for e in _list(expected)]
-            if base in ("StringEquals", "ArnEquals"):
-                ok = value in expected
-            elif base == "StringEqualsIgnoreCase":
-                ok = value.lower() in [e.lower() for e in expected]
-            elif base in ("StringLike", "ArnLike"):
-                ok = any(_glob(e, value) for e in expected)
-            elif base in ("StringNotEquals", "ArnNotEquals"):
-                ok = value not in expected
-            elif base in ("StringNotLike", "ArnNotLike"):
-                ok = not any(_glob(e, value) for e in expected)
-            else:
-                return False
-            if not ok:
-                return False
-    return True
-
-
-def statement_matches(statement, action, resource, context):
-    if "Action" in statement:
-        if not any(_glob(a, action, case_sensitive=False) for a in _list(statement["Action"])):
-            return False
-    elif "NotAction" in statement:
-        if any(_glob(a, action, case_sensitive=False) for a in _list(statement["NotAction"])):
-            return False
-    else:
-        return False
-    if "Resource" in statement:
-        if not any(_glob(r, resource) for r in _list(statement["Resource"])):
-            return False
-    elif "NotResource" in statement:
-        if any(_glob(r, resource) for r in _list(statement["NotResource"])):
-            return False
-    else:
-        return False
-    return _matches_condition(statement.get("Condition"), context)
-
-
-def allowed(policies, action, resource, context=None):
-    """AWS's identity-policy logic: an explicit Deny wins, then any Allow, else the implicit deny."""
-    context = context or {}
-    verdict = False
-    for policy in policies:
-        for statement in _list(policy.get("Statement")):
-            if not statement_matches(statement, action, resource, context):
-                continue
-            if statement.get("Effect") == "Deny":
-                return False
-            if statement.get("Effect") == "Allow":
-                verdict = True
-    return verdict

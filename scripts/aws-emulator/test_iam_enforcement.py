@@ -4,7 +4,7 @@ Condition operators). Run: python3 -m unittest test_iam_enforcement (from this f
 
 import unittest
 
-from iam_enforcement import allowed
+from iam_evaluation import allowed
 
 ACCOUNT = "123456789012"
 
