@@ -37,6 +37,15 @@ struct IAMPolicyCommand: AsyncParsableCommand {
     @Option(help: "Also print the trust policy for GitHub Actions' OIDC: github:OWNER/REPO[:REF].")
     var trust: String?
 
+    func validate() throws {
+        if let account, account.count != 12 || !account.allSatisfy(\.isNumber) {
+            throw ValidationError("'\(account)' is not an AWS account id (12 digits)")
+        }
+        if let trust {
+            do { _ = try GitHubTrust(trust) } catch { throw ValidationError("\(error)") }
+        }
+    }
+
     func run() async throws {
         let phases = phase == .all ? PermissionPhase.allCases : [PermissionPhase(rawValue: phase.rawValue)].compactMap { $0 }
         let service = IAMPolicyService(registry: LDEdgeCLI.registry, stateSelection: StateSelection(flag: state.url, providers: [S3StateProvider()]))
