@@ -174,6 +174,23 @@ final class LeastPrivilegeTests: XCTestCase {
             XCTAssertEqual(rollout.status, 0, rollout.stderr)
         }
 
+        if state != nil {
+            // Each operate statement removed for real: some operate command is refused with an
+            // AccessDenied that names one of its actions.
+            let statements = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(operatePolicy.document.utf8)) as? [String: Any])["Statement"] as? [[String: Any]] ?? []
+            for index in statements.indices {
+                let actions = (statements[index]["Action"] as? [String] ?? []).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "*")) }
+                try await asUserWithout(try policyRemovingStatement(at: index, from: operatePolicy.document)) {
+                    let commands = [["status", workflow, "--live", "--json"], ["status", workflow, "--drift"], ["logs", workflow, "--since", "1h"],
+                                    ["rollout", workflow, "--percent", "100", "--yes"]]
+                    let text = try commands.map { try ldedge($0) }.map { $0.stdout + $0.stderr }.joined(separator: "\n")
+                    let named = actions.filter { text.contains($0) }
+                    XCTAssertTrue((text.contains("AccessDenied") || text.contains("access denied")) && !named.isEmpty,
+                                  "without statement \(statements[index]["Sid"] ?? index), an operate command is refused naming one of \(actions):\n\(text)")
+                }
+            }
+        }
+
         try await asUser(holding: teardownPolicy.document, "teardown") {
             let teardown = try ldedge(["teardown", workflow, "--yes", "--wait", "--poll", "1s", "--timeout", "2m"])
             XCTAssertEqual(teardown.status, 0, teardown.stderr)
@@ -189,6 +206,14 @@ final class LeastPrivilegeTests: XCTestCase {
 
     func workflowName(_ path: String) -> String {
         URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+    }
+
+    func policyRemovingStatement(at index: Int, from document: String) throws -> String {
+        var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(document.utf8)) as? [String: Any])
+        var statements = object["Statement"] as? [[String: Any]] ?? []
+        statements.remove(at: index)
+        object["Statement"] = statements
+        return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
     }
 
     func policyRemovingStatement(containing action: String, from document: String) throws -> String {
