@@ -60,10 +60,4 @@ extension AttachTriggerStep {
         }
         return statements
     }
-
-    /// The execution role ldedge creates (`roleName(_:)`), from the names a permission context has.
-    static func roleName(workflow: String, step: String) -> String {
-        let raw = "ldedge-\(workflow)-\(step)-edge"
-        return String(String(raw.map { $0.isLetter || $0.isNumber || "+=,.@_-".contains($0) ? $0 : "-" }).prefix(64))
-    }
 }
