@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "LDEdgeCLI",
             dependencies: [
-                "LDEdgeApp", "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke", "Operations", "StateS3",
+                "LDEdgeApp", "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke", "Operations", "StateS3", "IAMPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -125,6 +125,9 @@ let package = Package(
             name: "LaunchDarklyStepSupport", dependencies: ["LDEdgeCore", "LaunchDarkly"],
             path: "Sources/Steps/Support/LaunchDarklyStepSupport", swiftSettings: settings
         ),
+
+        // `ldedge iam-policy`: the deploying principal's IAM policy, from each step's declared permissions.
+        .target(name: "IAMPolicy", dependencies: ["LDEdgeCore", "LDEdgeApp", "AWS", "StateS3"], swiftSettings: settings),
 
         // Shared state in S3 (`state: s3://BUCKET/PREFIX`): a state backend, not a step; the CLI wires it in.
         .target(name: "StateS3", dependencies: ["LDEdgeCore", "AWS"], swiftSettings: settings),
@@ -240,6 +243,7 @@ let package = Package(
         ),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "LDEdgeApp", "LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
         .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeApp", "LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
+        .testTarget(name: "IAMPolicyTests", dependencies: ["IAMPolicy", "LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport"], swiftSettings: settings),
         .testTarget(name: "StateS3Tests", dependencies: ["StateS3", "LDEdgeCore", "BuiltinSteps", "AWS", "LDEdgeTestSupport"], swiftSettings: settings),
     ]
 )

@@ -57,6 +57,14 @@ public protocol Step: Sendable {
     /// Compares what the last run recorded (`context.previous`) with the world and returns what
     /// changed out of band. Changes nothing. Default: no drift is checked.
     func drift(_ context: StepContext) async throws -> [DriftItem]
+
+    /// The IAM statements the deploying principal needs for this step in `context.phase`, scoped to
+    /// the names the step creates or is given (`ldedge iam-policy`, docs/iam.md). Default: none.
+    func permissions(_ context: PermissionContext) -> [Permission]
+
+    /// Outputs whose value the input decides before anything is applied (a bucket's name), so the
+    /// permissions of later steps can name them. Default: none.
+    func knownOutputs(_ context: PermissionContext) -> [String: String]
 }
 
 extension Step {
@@ -68,4 +76,6 @@ extension Step {
     public static func stepReferences(_ input: Input) -> [(step: String, path: [String])] { [] }
     public static var documentation: String { "" }
     public static func rolloutNotice(_ input: Input) -> String? { nil }
+    public func permissions(_ context: PermissionContext) -> [Permission] { [] }
+    public func knownOutputs(_ context: PermissionContext) -> [String: String] { [:] }
 }

@@ -44,6 +44,10 @@ public typealias SourceLocation = LDEdgeCore.SourceLocation
 public typealias WorkflowSettings = LDEdgeCore.WorkflowSettings
 /// Thrown by teardown that must wait (and resume later).
 public typealias TeardownPending = LDEdgeCore.TeardownPending
+/// What a step declares the deploying principal needs in AWS (`Step.permissions`, `ldedge iam-policy`).
+public typealias Permission = LDEdgeCore.Permission
+public typealias PermissionContext = LDEdgeCore.PermissionContext
+public typealias PermissionPhase = LDEdgeCore.PermissionPhase
 /// Thrown by `perform` during a dry run, and when a run is interrupted.
 public typealias DryRunViolation = LDEdgeCore.DryRunViolation
 public typealias Interrupted = LDEdgeCore.Interrupted

@@ -64,7 +64,8 @@ final class RetryAndDryRunTests: EmulatorTestCase {
             XCTFail("expected AccessDenied")
         } catch let error as AWSError {
             XCTAssertEqual(error.code, "AccessDenied")
-            XCTAssertTrue(error.description.contains("lack permission"), error.description)
+            XCTAssertTrue(error.description.contains("IAM does not allow iam:GetRole on "), error.description)
+            XCTAssertTrue(error.description.contains("`ldedge iam-policy WORKFLOW` prints the policy this workflow needs"), error.description)
         }
         XCTAssertEqual(recorder.count(of: "GetRole"), 1)
         try await emulator.clearFaults()

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from cloudfront import CloudFront, error_xml
+from iam_enforcement import IAMEnforcement
 from operations import JSON_SERVICES, classify, is_mutating, region_of, service_of
 
 
@@ -58,6 +59,7 @@ class Emulator:
         self.initial_options = dataclasses.replace(options)
         self.lock = threading.RLock()
         self.cloudfront = CloudFront(options, self)
+        self.iam = IAMEnforcement(self)
         self.reset_local_state()
 
     def reset_local_state(self):
@@ -70,6 +72,7 @@ class Emulator:
             self.lambda_busy_until = {}  # function name -> (kind, deadline)
             self.role_visible_at = {}  # role name -> time Lambda can assume it
             self.cloudfront.reset()
+            self.iam.reset()
 
     # ---------------------------------------------------------------- WSGI
 
@@ -95,6 +98,9 @@ class Emulator:
             fault = self._take_fault(service, operation, region_of(environ))
         if fault is not None:
             return self.error(start_response, service, fault.status, fault.code, fault.message, fault.retry_after)
+        denied = self.iam.check(environ, service, operation, method, path, query, body, region_of(environ))
+        if denied is not None:
+            return self.error(start_response, service, *denied)
 
         if service == "iam" and operation == "CreateRole" and self.options.iam_propagation_seconds > 0:
             params = dict(parse_qsl(body.decode("utf-8", "replace")))
@@ -384,6 +390,8 @@ class Emulator:
                           "lambdaReadySeconds": self.options.lambda_ready_seconds,
                           "replicaReleaseSeconds": self.options.replica_release_seconds,
                           "iamPropagationSeconds": self.options.iam_propagation_seconds})
+        if path == "/ldedge-emulator/iam":
+            return reply(self.iam.control(method, spec))
         if path == "/ldedge-emulator/inventory" and method == "GET":
             return reply(self.inventory())
         return reply({"error": f"unknown control endpoint {method} {path}"}, "404 Not Found")

@@ -106,7 +106,9 @@ public enum AWSError: Error, Sendable, CustomStringConvertible {
     static func hint(for error: AWSServiceError) -> String? {
         switch error.code {
         case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation":
-            return "The credentials lack permission for \(error.operation); grant it in IAM or use another profile"
+            let denied = IAMActionName.denied(error)
+            return "IAM does not allow \(denied.action) on \(denied.resource) for these credentials; "
+                + "`ldedge iam-policy WORKFLOW` prints the policy this workflow needs (docs/iam.md)"
         case "InvalidAccessKeyId", "UnrecognizedClientException", "InvalidClientTokenId":
             return "The access key is not recognised; check AWS_ACCESS_KEY_ID / the profile"
         case "SignatureDoesNotMatch":

@@ -140,8 +140,10 @@ public struct AttachTriggerStep: Step {
     }
 
     /// The role ldedge creates when none is given.
-    func roleName(_ context: StepContext) -> String {
-        let raw = "ldedge-\(context.workflowName)-\(id)-edge"
+    func roleName(_ context: StepContext) -> String { Self.roleName(workflow: context.workflowName, step: id) }
+
+    static func roleName(workflow: String, step: String) -> String {
+        let raw = "ldedge-\(workflow)-\(step)-edge"
         return String(String(raw.map { $0.isLetter || $0.isNumber || "+=,.@_-".contains($0) ? $0 : "-" }).prefix(64))
     }
 

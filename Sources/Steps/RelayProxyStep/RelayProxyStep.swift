@@ -142,10 +142,12 @@ public struct RelayProxyStep: Step {
         var secret: String
     }
 
-    func names(_ context: StepContext) -> Names {
-        let raw = input.name ?? "ldedge-\(context.workflowName)-\(id)"
+    func names(_ context: StepContext) -> Names { names(workflow: context.workflowName) }
+
+    func names(workflow: String) -> Names {
+        let raw = input.name ?? "ldedge-\(workflow)-\(id)"
         let base = String(String(raw.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "-" }).prefix(57))
-        return Names(base: base, secret: "ldedge/\(context.workflowName)/\(id)/sdk-key")
+        return Names(base: base, secret: "ldedge/\(workflow)/\(id)/sdk-key")
     }
 
     func client(_ context: StepContext) throws -> AWSClient {

@@ -26,7 +26,7 @@ public final class PluginResolver: StepKindResolver, Sendable {
             outputs: description.outputs,
             inputSchema: schema.schema,
             validate: { input in schema.validate(input) },
-            make: { id, input in PluginStep(id: id, input: input) })
+            make: { id, input in PluginStep(id: id, input: input, permissions: description.permissions) })
     }
 
     /// Asks the plugin to describe itself (asynchronously) and keeps the answer for `resolve`.
@@ -90,6 +90,8 @@ struct PluginDescription: Sendable {
     var summary: String
     var schema: PluginSchema
     var outputs: [OutputField]
+    /// What the deploying principal needs in AWS for this kind (`ldedge iam-policy`).
+    var permissions: [PluginPermission]
 
     init(_ result: JSONValue) throws {
         guard case .object(let object) = result else { throw PluginSchemaError("a result that is not an object") }
@@ -105,6 +107,43 @@ struct PluginDescription: Sendable {
             }
         }
         self.outputs = outputs
+        var permissions: [PluginPermission] = []
+        if case .array(let entries)? = object["permissions"] {
+            for entry in entries {
+                guard let action = entry["action"]?.stringValue, let resource = entry["resource"]?.stringValue else {
+                    throw PluginSchemaError("a permission without an \"action\" and a \"resource\" string")
+                }
+                var phases: Set<PermissionPhase> = Set(PermissionPhase.allCases)
+                if case .array(let names)? = entry["phases"] {
+                    phases = Set(try names.map { name in
+                        guard let phase = name.stringValue.flatMap(PermissionPhase.init(rawValue:)) else {
+                            throw PluginSchemaError("a permission phase that is not deploy, teardown or operate")
+                        }
+                        return phase
+                    })
+                }
+                permissions.append(PluginPermission(action: action, resource: resource, phases: phases))
+            }
+        } else if object["permissions"] != nil {
+            throw PluginSchemaError("\"permissions\" that is not an array of {action, resource}")
+        }
+        self.permissions = permissions
+    }
+}
+
+/// One `{action, resource}` of a plugin's `describe`; the resource may name `{account}`, `{region}`,
+/// `{workflow}` and `{step}`, filled in by `ldedge iam-policy`.
+struct PluginPermission: Sendable {
+    var action: String
+    var resource: String
+    var phases: Set<PermissionPhase>
+
+    func resolved(_ context: PermissionContext) -> Permission {
+        var resource = resource
+        for (name, value) in [("account", context.account), ("region", context.region), ("workflow", context.workflowName), ("step", context.stepID)] {
+            resource = resource.replacingOccurrences(of: "{\(name)}", with: value)
+        }
+        return Permission([action], on: [resource], wildcard: resource == "*" ? "declared by the plugin" : nil)
     }
 }
 

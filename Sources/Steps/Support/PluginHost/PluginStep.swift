@@ -25,10 +25,21 @@ struct PluginStep: Step {
 
     let id: String
     let input: JSONValue
+    /// What `describe` declared the kind needs in AWS.
+    var declaredPermissions: [PluginPermission] = []
 
     init(id: String, input: JSONValue) {
         self.id = id
         self.input = input
+    }
+
+    init(id: String, input: JSONValue, permissions: [PluginPermission]) {
+        self.init(id: id, input: input)
+        declaredPermissions = permissions
+    }
+
+    func permissions(_ context: PermissionContext) -> [Permission] {
+        declaredPermissions.filter { $0.phases.contains(context.phase) }.map { $0.resolved(context) }
     }
 
     func plan(_ context: StepContext) async throws -> StepPlan {
