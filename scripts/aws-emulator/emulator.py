@@ -108,6 +108,11 @@ class Emulator:
             status, headers, payload = self.cloudfront.handle(method, path, query, body, environ)
             start_response(status, headers)
             return [payload]
+        if service == "cloudfront-keyvaluestore":  # cloudfront_functions.py: the KeyValueStore data plane
+            raw_path = environ.get("RAW_URI", path).split("?", 1)[0]
+            status, headers, payload = self.cloudfront.functions.handle_data(method, raw_path, environ.get("QUERY_STRING", ""), query, body, environ)
+            start_response(status, headers)
+            return [payload]
         if service == "lambda":
             early = self.lambda_before(operation, path, query, body, region_of(environ))
             if early is not None:
@@ -384,6 +389,8 @@ class Emulator:
                           "lambdaReadySeconds": self.options.lambda_ready_seconds,
                           "replicaReleaseSeconds": self.options.replica_release_seconds,
                           "iamPropagationSeconds": self.options.iam_propagation_seconds})
+        if path == "/ldedge-emulator/sigv4a":  # secrets to verify SigV4A with; the verification counts
+            return reply(self.cloudfront.functions.control(method, body))
         if path == "/ldedge-emulator/inventory" and method == "GET":
             return reply(self.inventory())
         return reply({"error": f"unknown control endpoint {method} {path}"}, "404 Not Found")
