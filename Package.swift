@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "LDEdgeCLI",
             dependencies: [
-                "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke", "Operations", "StateS3",
+                "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke", "Operations", "StateS3", "EdgeFunctionStep",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -91,7 +91,7 @@ let package = Package(
             name: "BuiltinSteps",
             dependencies: [
                 "LDEdgeCore", "RunStep", "CleanupStep", "BuildHandlerStep", "PackageZipStep",
-                "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep", "FlipFlagStep", "RelayProxyStep", "PluginHost",
+                "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep", "FlipFlagStep", "RelayProxyStep", "PluginHost", "EdgeFunctionStep",
             ],
             swiftSettings: settings
         ),
@@ -105,6 +105,10 @@ let package = Package(
         step("EdgeDistributionStep", ["AWS", "AWSStepSupport"]),
         step("AttachTriggerStep", ["AWS", "AWSStepSupport"]),
         step("RelayProxyStep", ["AWS", "AWSStepSupport", "LaunchDarkly", .product(name: "Crypto", package: "swift-crypto")]),
+        // CloudFront Functions + KeyValueStore target (docs/cloudfront-functions.md).
+        step("EdgeFunctionStep", [
+            "AWS", "AWSStepSupport", "LaunchDarkly", "LaunchDarklyStepSupport", "Invoke", "ChildProcess", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         step("FlipFlagStep", ["LaunchDarkly", "LaunchDarklyStepSupport", "AWS", "AWSStepSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
 
         // External step plugins (uses: ./path, plugin:NAME): JSON-RPC 2.0 over stdio (docs/plugins.md).
@@ -231,6 +235,11 @@ let package = Package(
         ),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
         .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
+        .testTarget(
+            name: "EdgeFunctionStepTests",
+            dependencies: ["EdgeFunctionStep", "BuiltinSteps", "LDEdgeCore", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"],
+            exclude: ["Fixtures"], swiftSettings: settings
+        ),
         .testTarget(name: "StateS3Tests", dependencies: ["StateS3", "LDEdgeCore", "BuiltinSteps", "AWS", "LDEdgeTestSupport"], swiftSettings: settings),
     ]
 )

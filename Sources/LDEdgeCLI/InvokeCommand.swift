@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgeFunctionStep
 import Foundation
 import Invoke
 import LDEdgeCore
@@ -81,6 +82,13 @@ struct InvokeCommand: AsyncParsableCommand {
             options.json = json
             options.ips = ips
             options.seed = seed
+            // A workflow whose edge target is a CloudFront Function (edge-function) runs that instead of a package.
+            if zip == nil, let output = try await EdgeFunctionInvoke.command(
+                workflow: workflow, step: step, request: request, ips: ips, seed: seed, json: json,
+                stateRoot: options.stateRoot, environment: options.environment) {
+                print(output)
+                return
+            }
             let output = try await service.run(options) { message in
                 FileHandle.standardError.write(Data("\(message)\n".utf8))
             }

@@ -26,7 +26,7 @@ struct LDEdge: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self, PlanCommand.self, DeployCommand.self, TeardownCommand.self,
             StatusCommand.self, StepsCommand.self, SchemaCommand.self, SandboxCommand.self, RolloutCommand.self, InvokeCommand.self, LogsCommand.self,
-            StateCommand.self,
+            StateCommand.self, SyncCommand.self,
         ]
     )
 }

@@ -186,6 +186,8 @@ public struct StepKind: Sendable {
     public let rollout: (@Sendable (_ input: [String: JSONValue], _ change: RolloutChange) throws -> [String: JSONValue])?
     /// What `ldedge rollout` should warn about this step (`Step.rolloutNotice`).
     let notice: @Sendable (_ input: JSONValue) -> String?
+    /// `ldedge rollout` applies this step again after the flag changes (`RolloutFollowerStep`).
+    public let followsRollout: Bool
 
     public init<S: Step>(_ type: S.Type) {
         kind = S.kind
@@ -199,6 +201,7 @@ public struct StepKind: Sendable {
         } else {
             rollout = nil
         }
+        followsRollout = S.self is any RolloutFollowerStep.Type
         decode = { id, input in S(id: id, input: try input.decode(S.Input.self)) }
         notice = { input in (try? input.decode(S.Input.self)).flatMap(S.rolloutNotice) }
         validate = { input in
@@ -225,6 +228,7 @@ public struct StepKind: Sendable {
         self.outputs = outputs
         self.inputSchema = inputSchema
         self.rollout = nil
+        self.followsRollout = false
         self.notice = { _ in nil }
         self.references = { _ in [] }
         self.decode = make
@@ -272,6 +276,10 @@ public protocol RolloutStep: Step {
     /// The step's `with:` after `change`; throws `RolloutError` when the change does not apply.
     static func rolloutInput(_ input: [String: JSONValue], for change: RolloutChange) throws -> [String: JSONValue]
 }
+
+/// A step kind whose world copies the flag (edge-function writes the flag's record to its store):
+/// `ldedge rollout` applies each deployed step of such a kind again, after the flag step.
+public protocol RolloutFollowerStep: Step {}
 
 /// A rollout change a step cannot make, with what to do instead.
 public struct RolloutError: Error, CustomStringConvertible, Sendable {

@@ -204,6 +204,10 @@ class CloudFront:
                 raise CloudFrontError(400, "NoSuchOrigin", f"One or more of your origins or origin groups do not exist: {target}")
         for behavior in self._behaviors(root):
             self._validate_associations(behavior)
+            try:  # CloudFront Functions (cloudfront_functions.py)
+                self.functions.validate_associations(behavior)
+            except Exception as error:
+                raise CloudFrontError(getattr(error, "status", 400), getattr(error, "code", "InvalidArgument"), str(error))
         return root
 
     @staticmethod

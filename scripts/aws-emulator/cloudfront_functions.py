@@ -289,6 +289,27 @@ class CloudFrontFunctions:
                     f"<FunctionExecutionLogs>{logs}</FunctionExecutionLogs>{error}{output}</TestResult>")
         return self._xml("200 OK", document)
 
+    def validate_associations(self, behavior):
+        """FunctionAssociations of a cache behavior: published functions, viewer events, one per event type."""
+        items = [child for child in (_find(behavior, "FunctionAssociations", "Items") or [])]
+        quantity = _text(behavior, "FunctionAssociations", "Quantity")
+        if quantity is not None and int(quantity or 0) != len(items):
+            raise ApiError(400, "InvalidArgument", "FunctionAssociations Quantity does not match the number of Items.")
+        events = [_text(item, "EventType") for item in items]
+        if len(events) != len(set(events)):
+            raise ApiError(400, "InvalidArgument", "Only one function can be associated per event type.")
+        lambda_events = [_text(item, "EventType") for item in (_find(behavior, "LambdaFunctionAssociations", "Items") or [])]
+        for item in items:
+            arn, event = _text(item, "FunctionARN") or "", _text(item, "EventType")
+            if event not in ("viewer-request", "viewer-response"):
+                raise ApiError(400, "InvalidFunctionAssociation", f"CloudFront Functions run on viewer events only, not {event}.")
+            if event in lambda_events:
+                raise ApiError(400, "InvalidFunctionAssociation", f"A behavior cannot have both a CloudFront Function and a Lambda@Edge function for {event}.")
+            name = arn.rsplit("/", 1)[-1]
+            function = self.functions.get(name)
+            if function is None or function["arn"] != arn or function["live"] is None:
+                raise ApiError(400, "InvalidFunctionAssociation", f"The function {arn} does not exist or is not published (LIVE).")
+
     def _in_use(self, arn):
         for record in self.cloudfront.distributions.values():
             if f"<FunctionARN>{arn}</FunctionARN>" in re.sub(r"\s+", "", record["config"]):
