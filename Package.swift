@@ -237,7 +237,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
         .testTarget(
             name: "EdgeFunctionStepTests",
-            dependencies: ["EdgeFunctionStep", "BuiltinSteps", "LDEdgeCore", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"],
+            dependencies: ["EdgeFunctionStep", "BuiltinSteps", "LDEdgeCore", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox", "Invoke"],
             exclude: ["Fixtures"], swiftSettings: settings
         ),
         .testTarget(name: "StateS3Tests", dependencies: ["StateS3", "LDEdgeCore", "BuiltinSteps", "AWS", "LDEdgeTestSupport"], swiftSettings: settings),

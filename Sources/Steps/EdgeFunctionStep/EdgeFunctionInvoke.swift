@@ -36,7 +36,7 @@ public struct EdgeFunctionInvoke: Sendable {
         if let ips {
             guard ips > 0 else { throw InvokeError.badOption("--ips needs a positive number of invocations") }
             let report = try await target.split(count: ips, request: request, seed: seed ?? UInt64.random(in: 0...UInt64(UInt32.max)), environment: environment)
-            return json ? pretty(try JSONValue(encoding: report)) : report.summary.replacingOccurrences(of: "handler p50", with: "function p50")
+            return json ? pretty(try JSONValue(encoding: report)) : report.summary
         }
         guard let answer = try await target.run([request], environment: environment).first else { return nil }
         if json { return pretty(answer.response) }
@@ -84,7 +84,7 @@ public struct EdgeFunctionInvoke: Sendable {
     }
 
     /// `--ips N`: N random client IPs (the same ones as the Lambda@Edge target's for the same seed) and the split.
-    public func split(count: Int, request: ViewerRequest, seed: UInt64, environment: [String: String]) async throws -> SplitReport {
+    public func split(count: Int, request: ViewerRequest, seed: UInt64, environment: [String: String]) async throws -> FunctionSplitReport {
         var generator = SplitMix64(seed: seed)
         var requests: [ViewerRequest] = []
         for _ in 0..<count {
@@ -93,7 +93,7 @@ public struct EdgeFunctionInvoke: Sendable {
             requests.append(event)
         }
         let answers = try await run(requests, environment: environment)
-        var report = SplitReport(count: count, seed: seed)
+        var report = FunctionSplitReport(count: count, seed: seed)
         var seen: [String: Bool] = [:]
         for (request, answer) in zip(requests, answers) {
             if let earlier = seen[request.clientIp], earlier != answer.servesNewSite { report.inconsistent += 1 }
@@ -142,5 +142,32 @@ public struct EdgeFunctionInvoke: Sendable {
             "request": .object(["method": .string(request.method), "uri": .string(request.uri), "querystring": .object(query),
                                 "headers": .object(headers), "cookies": .object(cookies)]),
         ])
+    }
+}
+
+/// How `--ips N` split on the edge-function target (the same fields as the Lambda@Edge target's `SplitReport`).
+public struct FunctionSplitReport: Codable, Sendable, Equatable {
+    public var count: Int
+    public var seed: UInt64
+    public var oldSite = 0
+    public var newSite = 0
+    /// IPs that got different answers on different invocations (0: bucketing is stable).
+    public var inconsistent = 0
+    /// CloudFront Functions have no 5 s timeout to exceed; kept for the same JSON shape.
+    public var timedOut = 0
+    public var p50Ms = 0.0
+    public var p99Ms = 0.0
+
+    public init(count: Int, seed: UInt64) {
+        self.count = count
+        self.seed = seed
+    }
+
+    public var newShare: Double { count == 0 ? 0 : Double(newSite) / Double(count) }
+
+    public var summary: String {
+        let old = count == 0 ? 0 : 100 * Double(oldSite) / Double(count)
+        return String(format: "%d invocations (seed %llu): old site %d (%.1f%%), new site %d (%.1f%%); CloudFront Function p50 %.3f ms, p99 %.3f ms",
+                      count, seed, oldSite, old, newSite, 100 * newShare, p50Ms, p99Ms)
     }
 }

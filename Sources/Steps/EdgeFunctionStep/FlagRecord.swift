@@ -18,9 +18,9 @@ public enum FlagRecord {
         if nonEmpty("targets") || nonEmpty("contextTargets") { reasons.append("individual targets") }
         if nonEmpty("prerequisites") { reasons.append("prerequisites") }
         if flag["on"]?.boolValue == true {
-            let fallthrough = flag["fallthrough"]
-            if fallthrough?["variation"]?.intValue == nil {
-                if let rollout = fallthrough?["rollout"], let weights = rollout["variations"]?.arrayValue, !weights.isEmpty {
+            let fallRule = flag["fallthrough"]
+            if fallRule?["variation"]?.intValue == nil {
+                if let rollout = fallRule?["rollout"], let weights = rollout["variations"]?.arrayValue, !weights.isEmpty {
                     let bucketBy = rollout["bucketBy"]?.stringValue
                     let experiment = rollout["kind"]?.stringValue == "experiment"
                     if !experiment, let bucketBy, bucketBy != "key", bucketBy != "/key" {
@@ -46,10 +46,10 @@ public enum FlagRecord {
         parts.append("\"on\":\(flag["on"]?.boolValue == true)")
         parts.append("\"off\":" + (flag["offVariation"]?.intValue.map(String.init) ?? "null"))
         parts.append("\"vals\":" + (try encode(flag["variations"] ?? .array([]))))
-        let fallthrough = flag["fallthrough"]
-        if let variation = fallthrough?["variation"]?.intValue {
+        let fallRule = flag["fallthrough"]
+        if let variation = fallRule?["variation"]?.intValue {
             parts.append("\"fall\":\(variation)")
-        } else if let rollout = fallthrough?["rollout"] {
+        } else if let rollout = fallRule?["rollout"] {
             var r: [String] = ["\"salt\":" + (try encode(.string(flag["salt"]?.stringValue ?? "")))]
             if let seed = rollout["seed"]?.intValue { r.append("\"seed\":\(seed)") }
             if let kind = rollout["contextKind"]?.stringValue, !kind.isEmpty { r.append("\"kind\":" + (try encode(.string(kind)))) }

@@ -6,9 +6,10 @@ seeds and value orders) and every key, the real function code (templates/edge-fu
 Node.js on the compact KeyValueStore record ldedge writes for that flag, and the SDK's evaluator
 evaluates the flag itself; a visitor goes to the new site exactly when the SDK's value is `true`.
 
-Usage: bucketing_judge.py CASES.json  (written by EdgeFunctionBucketingTests: {"code", "recordKey",
-"keys", "cases": [{"flag", "record"}]}), or bucketing_judge.py --generate N CASES.json to write a
-case file with a Python record builder (for running without Swift). Prints a JSON summary with
+Usage: bucketing_judge.py --flags-only N CASES.json writes the flags and N keys; the Swift test
+(BucketingEquivalenceTests) adds each flag's record as FlagRecord makes it; bucketing_judge.py
+CASES.json then compares. bucketing_judge.py --generate N CASES.json builds the records in Python
+(the same format) for running without Swift. Prints a JSON summary with
 "differences" (0 expected).
 """
 
@@ -83,11 +84,11 @@ def keys(count):
     return ["%d.%d.%d.%d" % (rng.randint(1, 223), rng.randint(0, 255), rng.randint(0, 255), rng.randint(1, 254)) for _ in range(count)]
 
 
-def generate(count, path):
+def generate(count, path, records=True):
     with open(os.path.join(ROOT, "templates", "edge-function", "viewer-request.js")) as handle:
         code = handle.read()
     document = {"code": code, "recordKey": "rebrand", "keys": keys(count),
-                "cases": [{"flag": f, "record": python_record(f)} for f in flags()]}
+                "cases": [{"flag": f, "record": python_record(f) if records else None} for f in flags()]}
     with open(path, "w") as handle:
         json.dump(document, handle)
 
@@ -110,6 +111,9 @@ def sdk_results(document):
 
 def main():
     args = sys.argv[1:]
+    if args[:1] == ["--flags-only"]:
+        generate(int(args[1]), args[2], records=False)
+        return
     if args[:1] == ["--generate"]:
         generate(int(args[1]), args[2])
         args = args[2:]

@@ -1,0 +1,198 @@
+import AWS
+import BuiltinSteps
+import EdgeFunctionStep
+import Foundation
+import Invoke
+import LaunchDarkly
+import LDEdgeCore
+import LDEdgeTestSupport
+import LDSandbox
+import XCTest
+
+/// workflows/rebrand-cff.yaml end to end with the real `ldedge` binary against the AWS emulator
+/// (CloudFront Functions + KeyValueStore, every data-plane request's SigV4A verified by awscrt) and
+/// `ldedge sandbox`: deploy, the split, rollout, sync (once and --watch), teardown; the same IPs on
+/// the same sites as the Lambda@Edge target; a fault at every mutating call rolls back to nothing.
+final class RebrandCFFTests: XCTestCase {
+    var emulator: AWSEmulator!
+    var sandbox: SandboxServer!
+    var client: LaunchDarklyClient!
+    var project: TemporaryDirectory!
+    var binary: URL!
+
+    override func setUp() async throws {
+        binary = try ldedgeBinary()
+        emulator = try await AWSEmulator.start(cloudFrontDeploySeconds: 0.2, lambdaReadySeconds: 0.1, replicaReleaseSeconds: 0.3)
+        try await EdgeFixtures.verifySigV4A(emulator)
+        sandbox = try await LDSandboxFixture.start()
+        client = LDSandboxFixture.client(for: sandbox)
+        project = try TemporaryDirectory("rebrand-cff")
+        for folder in ["workflows", "templates"] {
+            try FileManager.default.copyItem(at: EdgeFixtures.root.appendingPathComponent(folder), to: project.file(folder))
+        }
+    }
+
+    override func tearDown() async throws {
+        emulator?.stop()
+        await sandbox?.stop()
+        project?.remove()
+    }
+
+    var environment: [String: String] {
+        var environment = emulator.environment.merging(LDSandboxFixture.sdkEnvironment(for: sandbox)) { _, new in new }
+        environment["LDEDGE_POLL_INTERVAL"] = "0.1"
+        environment["HOME"] = project.path
+        return environment
+    }
+
+    @discardableResult
+    func ldedge(_ arguments: [String]) throws -> ProcessResult {
+        try runProcess(binary, arguments, in: project.url, environment: environment)
+    }
+
+    func split(_ count: Int, seed: Int = 7) throws -> FunctionSplitReport {
+        let result = try ldedge(["invoke", "workflows/rebrand-cff.yaml", "--ips", String(count), "--seed", String(seed), "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return try JSONDecoder().decode(FunctionSplitReport.self, from: Data(result.stdout.utf8))
+    }
+
+    func storeRecord() async throws -> String? {
+        let state = try StateStore(root: project.file(".ldedge"), workflow: "rebrand-cff").load()
+        guard let arn = state.steps["edge"]?.outputs["storeArn"] else { return nil }
+        return try await emulator.client().keyValueStore.getKey(store: arn, key: "rebrand")
+    }
+
+    func testDeployInvokeRolloutSyncTeardown() async throws {
+        let before = try await emulator.inventory().ignoringVolatileFields
+
+        let deploy = try ldedge(["deploy", "workflows/rebrand-cff.yaml", "--yes"])
+        XCTAssertEqual(deploy.status, 0, deploy.stderr)
+        let half = try split(1_000)
+        print("rebrand-cff 50/50: \(half.summary)")
+        XCTAssertEqual(half.inconsistent, 0)
+        XCTAssertTrue((0.45...0.55).contains(half.newShare), "50/50 rollout gave \(half.newShare * 100)% new site")
+
+        let rollout = try ldedge(["rollout", "workflows/rebrand-cff.yaml", "--percent", "100", "--yes"])
+        XCTAssertEqual(rollout.status, 0, rollout.stderr)
+        XCTAssertEqual(try split(1_000).newSite, 1_000, "100% rollout: every visitor on the new site at the next request")
+
+        // A change made in LaunchDarkly itself (the sandbox's REST API) reaches the store through sync.
+        _ = try await client.applySemanticPatch(project: "default", flag: "rebrand", environment: "production", instructions: [.turnFlagOff])
+        let once = try ldedge(["sync", "workflows/rebrand-cff.yaml"])
+        XCTAssertEqual(once.status, 0, once.stderr)
+        XCTAssertTrue(once.stdout.contains("1 record changed"), once.stdout + once.stderr)
+        XCTAssertEqual(try split(200).newSite, 0, "flag off: everyone on the old site")
+
+        // --watch: the stream's patch reaches the store; the delay is measured.
+        let watcher = try startProcess(binary, ["sync", "workflows/rebrand-cff.yaml", "--watch"], in: project.url, environment: environment)
+        defer { watcher.signal(SIGTERM); _ = watcher.wait() }
+        let deadline = Date().addingTimeInterval(20)
+        while !watcher.stderrSoFar.contains("following"), Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        let changed = Date()
+        _ = try await client.applySemanticPatch(project: "default", flag: "rebrand", environment: "production", instructions: [.turnFlagOn])
+        var record = try await storeRecord()
+        while !(record?.contains("\"on\":true") ?? false), Date() < deadline {
+            try await Task.sleep(nanoseconds: 20_000_000)
+            record = try await storeRecord()
+        }
+        let delay = Date().timeIntervalSince(changed)
+        print(String(format: "sync --watch: LaunchDarkly change reached the store in %.0f ms", delay * 1000))
+        XCTAssertTrue(record?.contains("\"on\":true") ?? false, "the stream's change did not reach the store: \(watcher.stderrSoFar)")
+        XCTAssertLessThan(delay, 5)
+
+        let teardown = try ldedge(["teardown", "--yes"])
+        XCTAssertEqual(teardown.status, 0, teardown.stderr)
+        let (functions, stores) = try await EdgeFixtures.inventory(emulator)
+        XCTAssertTrue(functions.isEmpty, "teardown leaves no function: \(functions)")
+        XCTAssertTrue(stores.isEmpty, "teardown leaves no store: \(stores)")
+        let after = try await emulator.inventory().ignoringVolatileFields
+        XCTAssertEqual(after, before, "teardown leaves nothing (no distribution, so no association)")
+        let counts = try await EdgeFixtures.sigV4ACounts(emulator)
+        print("SigV4A (awscrt in the emulator): \(counts)")
+        XCTAssertEqual(counts["mismatches"], 0)
+        XCTAssertGreaterThan(counts["verified"] ?? 0, 0)
+    }
+
+    /// The same 1,000 client IPs through this target and through rebrand.yaml's Lambda@Edge handler
+    /// (the real Python package and the real LaunchDarkly SDK), for the same flag.
+    func testSameVisitorsOnTheSameSitesAsTheLambdaEdgeHandler() async throws {
+        XCTAssertEqual(try ldedge(["deploy", "workflows/rebrand.yaml", "--yes"]).status, 0)
+        let cff = try ldedge(["deploy", "workflows/rebrand-cff.yaml", "--yes"])
+        XCTAssertEqual(cff.status, 0, cff.stderr)
+
+        var generator = SplitMix64(seed: 2026)
+        var requests: [ViewerRequest] = []
+        for _ in 0..<1_000 {
+            var request = ViewerRequest()
+            request.clientIp = "\(1 + generator.next() % 223).\(generator.next() % 256).\(generator.next() % 256).\(1 + generator.next() % 254)"
+            requests.append(request)
+        }
+        let stateRoot = project.file(".ldedge")
+        let target = try XCTUnwrap(EdgeFunctionInvoke.find(in: try StateStore(root: stateRoot, workflow: "rebrand-cff").load()))
+        let edge = try await target.run(requests, environment: environment).map(\.servesNewSite)
+
+        let package = try PackageLocator(stateRoot: stateRoot).locate(workflow: "rebrand")
+        var handlerEnvironment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        handlerEnvironment["PATH"] = ProcessInfo.processInfo.environment["PATH"]
+        let session = try await InvokeSession(package: package, runnerDirectory: try RunnerLocator.locate(environment: handlerEnvironment, extraStarts: [EdgeFixtures.root]),
+                                              environment: handlerEnvironment)
+        var lambda: [Bool] = []
+        for request in requests {
+            let invocation = try await session.invoke(request)
+            lambda.append(HandlerResponse(invocation.response).servesNewSite(newPrefix: package.newPrefix))
+        }
+        await session.stop()
+        let differences = zip(edge, lambda).filter { $0 != $1 }.count
+        print("same 1,000 IPs: CloudFront Function new site \(edge.filter { $0 }.count), Lambda@Edge new site \(lambda.filter { $0 }.count), differences \(differences)")
+        XCTAssertEqual(differences, 0)
+        XCTAssertTrue((400...600).contains(edge.filter { $0 }.count))
+    }
+
+    /// A fault at every mutating AWS call of a first deploy: rollback leaves no store, function,
+    /// association, distribution or bucket, and the flag as it was.
+    func testFaultAtEveryMutatingCallRollsBackToNothing() async throws {
+        let registry = StepRegistry.builtin
+        let path = project.file("workflows/rebrand-cff.yaml").path
+        func engine(_ root: String) -> Engine {
+            Engine(registry: registry, options: EngineOptions(stateRoot: project.file(root), environment: environment))
+        }
+        try await emulator.clearCalls()
+        _ = try await engine(".ldedge-baseline").deploy(try WorkflowLoader(registry: registry, environment: environment).load(path: path))
+        let calls = try await emulator.mutatingCalls()
+        _ = try await engine(".ldedge-baseline").teardown(workflow: try WorkflowLoader(registry: registry, environment: environment).load(path: path).name)
+        try await emulator.reset()
+        try await EdgeFixtures.verifySigV4A(emulator)
+        if try await client.flagIfExists(project: "default", key: "rebrand") != nil { try await client.deleteFlag(project: "default", key: "rebrand") }
+        print("mutating calls of a first deploy: \(calls.map { "\($0.service) \($0.operation)" })")
+        XCTAssertTrue(calls.contains { $0.operation == "CreateKeyValueStore" } && calls.contains { $0.operation == "PutKey" })
+
+        var clean = 0
+        var failures: [String] = []
+        for (index, call) in calls.enumerated() {
+            let before = try await emulator.inventory().ignoringVolatileFields
+            let skip = calls[..<index].filter { $0.service == call.service && $0.operation == call.operation }.count
+            try await emulator.injectFault(service: call.service, operation: call.operation, skip: skip)
+            let label = "fault at \(index + 1)/\(calls.count) (\(call.service) \(call.operation) #\(skip + 1))"
+            do {
+                _ = try await engine(".ldedge-\(index)").deploy(try WorkflowLoader(registry: registry, environment: environment).load(path: path))
+                failures.append("\(label): the deploy succeeded")
+            } catch let error as EngineError {
+                if case .stepFailed(_, _, let outcomes, true) = error, let failed = outcomes.first(where: { $0.error != nil }) {
+                    failures.append("\(label): rollback of \(failed.step) failed: \(failed.error ?? "")")
+                }
+            }
+            try await emulator.clearFaults()
+            let after = try await emulator.inventory().ignoringVolatileFields
+            let (functions, stores) = try await EdgeFixtures.inventory(emulator)
+            let flag = try await client.flagIfExists(project: "default", key: "rebrand")
+            if after != before || !functions.isEmpty || !stores.isEmpty || flag != nil {
+                failures.append("\(label): left \(functions.keys.sorted()) \(stores.keys.sorted()) flag \(flag != nil); inventory equal: \(after == before)")
+            } else {
+                clean += 1
+            }
+        }
+        print("rebrand-cff: \(clean) of \(calls.count) injected faults rolled back to nothing")
+        XCTAssertEqual(clean, calls.count, failures.joined(separator: "\n"))
+    }
+}
