@@ -8,6 +8,9 @@ import LDEdgeCore
 import LDEdgeTestSupport
 import LDSandbox
 import XCTest
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// workflows/rebrand-cff.yaml end to end with the real `ldedge` binary against the AWS emulator
 /// (CloudFront Functions + KeyValueStore, every data-plane request's SigV4A verified by awscrt) and
@@ -112,6 +115,33 @@ final class RebrandCFFTests: XCTestCase {
         print("SigV4A (awscrt in the emulator): \(counts)")
         XCTAssertEqual(counts["mismatches"], 0)
         XCTAssertGreaterThan(counts["verified"] ?? 0, 0)
+    }
+
+    /// A targeting rule the record cannot express is refused at plan, located at the step's `flag:`,
+    /// naming the Lambda@Edge target; nothing is created.
+    func testTargetingRulesAreRefusedAtPlanNamingTheLambdaEdgeTarget() async throws {
+        _ = try await client.createBooleanFlag(project: "default", key: "rebrand")
+        var request = URLRequest(url: try XCTUnwrap(URL(string: "\(sandbox.baseURI)/api/v2/flags/default/rebrand")))
+        request.httpMethod = "PATCH"
+        request.setValue(sandbox.accessToken, forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(#"[{"op":"add","path":"/environments/production/rules/-","value":{"clauses":[{"attribute":"country","op":"in","values":["NZ"]}],"variation":0}}]"#.utf8)
+        let (body, response) = try await URLSession.shared.data(for: request)
+        XCTAssertEqual((response as? HTTPURLResponse)?.statusCode, 200, String(decoding: body, as: UTF8.self))
+
+        let plan = try ldedge(["plan", "workflows/rebrand-cff.yaml"])
+        XCTAssertNotEqual(plan.status, 0)
+        let output = plan.stdout + plan.stderr
+        // Located at the edge step's `flag:` input (line 42, column 7 of the shipped workflow).
+        XCTAssertTrue(output.contains("workflows/rebrand-cff.yaml:42:7: error: flag 'rebrand' uses targeting rules"), output)
+        XCTAssertTrue(output.contains("Lambda@Edge target (build-handler + package-zip + attach-trigger)"), output)
+        let deploy = try ldedge(["deploy", "workflows/rebrand-cff.yaml", "--yes"])
+        XCTAssertNotEqual(deploy.status, 0)
+        let (functions, stores) = try await EdgeFixtures.inventory(emulator)
+        XCTAssertTrue(functions.isEmpty && stores.isEmpty)
+        let distributions = try await emulator.inventory().distributions
+        XCTAssertTrue(distributions.isEmpty, "nothing was created")
+        print("plan refusal: \(output.split(separator: "\n").first { $0.contains("targeting rules") } ?? "")")
     }
 
     /// The same 1,000 client IPs through this target and through rebrand.yaml's Lambda@Edge handler
