@@ -1,6 +1,7 @@
 import EdgeFunctionStep
 import Foundation
 import LDEdgeCore
+import LDEdgeTestSupport
 import XCTest
 
 final class FlagRecordTests: XCTestCase {
@@ -41,5 +42,20 @@ final class FlagRecordTests: XCTestCase {
         let values = (0..<40).map { "\"variation value number \($0) with some padding\"" }.joined(separator: ",")
         let big = try flag(#"{"version":1,"on":true,"variations":[\#(values)],"fallthrough":{"variation":0}}"#)
         XCTAssertThrowsError(try FlagRecord.make(big, key: "f")) { XCTAssertTrue("\($0)".contains("at most 1024"), "\($0)") }
+    }
+}
+
+/// The function itself, in Node.js: without a readable record every visitor goes on unchanged.
+final class FunctionFallbackTests: XCTestCase {
+    func testMissingOrUnreadableRecordSendsVisitorsOnUnchanged() throws {
+        let script = EdgeFixtures.fixtures.appendingPathComponent("fallback_check.mjs")
+        let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["node", script.path], in: EdgeFixtures.root)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let output = try JSONDecoder().decode(JSONValue.self, from: Data(result.stdout.utf8))
+        for name in ["missing", "unreadable", "wrongShape", "failingRead"] {
+            XCTAssertEqual(output["results"]?[name]?.intValue, 100, "\(name): \(result.stdout)")
+        }
+        XCTAssertEqual(output["problems"]?.arrayValue?.count, 0, "the template uses only what cloudfront-js-2.0 provides")
+        XCTAssertLessThan(output["bytes"]?.intValue ?? 10_241, 10_240)
     }
 }

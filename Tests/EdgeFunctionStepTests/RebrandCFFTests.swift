@@ -117,6 +117,25 @@ final class RebrandCFFTests: XCTestCase {
         XCTAssertGreaterThan(counts["verified"] ?? 0, 0)
     }
 
+    /// A redeploy that changes the rollout and then fails: the record is put back byte for byte
+    /// (and the flag with it), through the journaled undo of the write.
+    func testFailedRedeployRestoresTheRecordExactly() async throws {
+        XCTAssertEqual(try ldedge(["deploy", "workflows/rebrand-cff.yaml", "--yes"]).status, 0)
+        let before = try await storeRecord()
+        XCTAssertTrue(before?.contains("[[0,50000],[1,50000]]") ?? false, before ?? "no record")
+        let original = try String(contentsOf: project.file("workflows/rebrand-cff.yaml"), encoding: .utf8)
+        let changed = original.replacingOccurrences(of: "rollout: {true: 50, false: 50}", with: "rollout: {true: 80, false: 20}")
+            + "\n  - id: check\n    uses: run\n    needs: edge\n    with:\n      run: \"exit 3\"\n"
+        try changed.write(to: project.file("workflows/rebrand-cff.yaml"), atomically: true, encoding: .utf8)
+        let failed = try ldedge(["deploy", "workflows/rebrand-cff.yaml", "--yes"])
+        XCTAssertEqual(failed.status, 1, failed.stdout + failed.stderr)
+        XCTAssertTrue((failed.stdout + failed.stderr).contains("put back record rebrand"), failed.stdout + failed.stderr)
+        let after = try await storeRecord()
+        XCTAssertEqual(after, before, "the record is restored exactly")
+        try original.write(to: project.file("workflows/rebrand-cff.yaml"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try ldedge(["teardown", "--yes"]).status, 0)
+    }
+
     /// A targeting rule the record cannot express is refused at plan, located at the step's `flag:`,
     /// naming the Lambda@Edge target; nothing is created.
     func testTargetingRulesAreRefusedAtPlanNamingTheLambdaEdgeTarget() async throws {
