@@ -123,6 +123,12 @@ final class RebrandCFFTests: XCTestCase {
         XCTAssertEqual(try ldedge(["deploy", "workflows/rebrand-cff.yaml", "--yes"]).status, 0)
         let before = try await storeRecord()
         XCTAssertTrue(before?.contains("[[0,50000],[1,50000]]") ?? false, before ?? "no record")
+        // A no-change redeploy changes nothing in AWS.
+        try await emulator.clearCalls()
+        let again = try ldedge(["deploy", "workflows/rebrand-cff.yaml", "--yes"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let mutating = try await emulator.mutatingCalls().map(\.operation)
+        XCTAssertEqual(mutating, [], "a no-change redeploy makes no mutating AWS call")
         let original = try String(contentsOf: project.file("workflows/rebrand-cff.yaml"), encoding: .utf8)
         let changed = original.replacingOccurrences(of: "rollout: {true: 50, false: 50}", with: "rollout: {true: 80, false: 20}")
             + "\n  - id: check\n    uses: run\n    needs: edge\n    with:\n      run: \"exit 3\"\n"
