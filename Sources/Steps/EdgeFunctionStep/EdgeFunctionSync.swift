@@ -67,7 +67,8 @@ public struct EdgeFunctionSync: Sendable {
         try await reconcile(try await source.allFlags())
     }
 
-    /// Follows the stream until cancelled, reconnecting (1 s doubling to 30 s) when it ends or fails.
+    /// Follows the stream until cancelled: reconnects 1 s after a connection that delivered events
+    /// ends, and backs off (1 s doubling to 30 s) while connecting fails.
     public func watch(reconnectDelay: TimeInterval = 1, maxDelay: TimeInterval = 30) async throws {
         var delay = reconnectDelay
         while !Task.isCancelled {
@@ -75,6 +76,7 @@ public struct EdgeFunctionSync: Sendable {
                 try await FlagStream(source: source).events { event in try await handle(event) }
                 log("the LaunchDarkly stream ended; reconnecting")
                 delay = reconnectDelay
+                try await Task.sleep(nanoseconds: UInt64(reconnectDelay * 1e9))
             } catch is CancellationError {
                 return
             } catch {

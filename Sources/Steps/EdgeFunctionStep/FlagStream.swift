@@ -10,19 +10,35 @@ public struct StreamEvent: Sendable, Equatable {
     public var data: String
 }
 
-/// Reads `GET {stream}/all` (text/event-stream) with the SDK key and yields its events; ends when
-/// the connection ends (the caller reconnects).
+/// Reads `GET {stream}/all` (text/event-stream) with the SDK key and hands over its events; returns
+/// when the connection ends after it delivered events (the caller reconnects at once), throws when it
+/// failed before any (the caller backs off).
 struct FlagStream: Sendable {
     let source: FlagSource
-    /// A connection silent this long is dead (LaunchDarkly sends a heartbeat comment every 3 minutes).
-    var readTimeout: TimeInterval = 300
+    /// Each connection is renewed after this long, which also bounds a half-open connection
+    /// (LaunchDarkly sends a heartbeat comment every 3 minutes); the `put` on reconnect reconciles everything.
+    var connectionLifetime: TimeInterval = 300
 
     func events(_ handle: @Sendable (StreamEvent) async throws -> Void) async throws {
+        var delivered = 0
+        do {
+            try await stream { event in
+                try await handle(event)
+                delivered += 1
+            }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            if delivered == 0 { throw error }
+        }
+    }
+
+    private func stream(_ handle: (StreamEvent) async throws -> Void) async throws {
         var request = HTTPClientRequest(url: source.streamURI + "/all")
         request.headers.add(name: "Authorization", value: source.sdkKey)
         request.headers.add(name: "Accept", value: "text/event-stream")
         request.headers.add(name: "User-Agent", value: "ldedge-sync")
-        let response = try await HTTPClient.shared.execute(request, deadline: .now() + .seconds(Int64(readTimeout)))
+        let response = try await HTTPClient.shared.execute(request, deadline: .now() + .seconds(Int64(connectionLifetime)))
         guard response.status == .ok else {
             throw SyncError.stream("GET \(source.streamURI)/all answered HTTP \(response.status.code)")
         }
