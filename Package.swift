@@ -6,7 +6,7 @@ import PackageDescription
 // SwiftPM applies these settings only to this package's targets).
 let settings: [SwiftSetting] = [.swiftLanguageMode(.v6), .treatAllWarnings(as: .error)]
 
-/// One module per step kind (DESIGN.md): each depends on the core and the clients it needs.
+/// One module per step kind (docs/architecture.md): each depends on the core and the clients it needs.
 func step(_ name: String, _ extra: [Target.Dependency] = []) -> Target {
     .target(
         name: name,
@@ -98,7 +98,7 @@ let package = Package(
         step("RunStep", ["ChildProcess"]),
         step("CleanupStep"),
         step("BuildHandlerStep", [
-            "ChildProcess", "LaunchDarkly", "LaunchDarklyStepSupport", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto"),
+            "ChildProcess", "HTTPProbe", "LaunchDarkly", "LaunchDarklyStepSupport", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto"),
         ]),
         step("PackageZipStep", ["Archive", .product(name: "Crypto", package: "swift-crypto")]),
         step("UploadSiteStep", ["AWS", "AWSStepSupport", "Git"]),
@@ -109,7 +109,9 @@ let package = Package(
         step("EdgeFunctionStep", [
             "AWS", "AWSStepSupport", "LaunchDarkly", "LaunchDarklyStepSupport", "Invoke", "ChildProcess", .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
-        step("FlipFlagStep", ["LaunchDarkly", "LaunchDarklyStepSupport", "AWS", "AWSStepSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        step("FlipFlagStep", ["LaunchDarkly", "LaunchDarklyStepSupport", "AWS", "AWSStepSupport", "HTTPProbe"]),
+        // Plain HTTP checks for steps (a guard's URL probe, a package registry's reachability).
+        .target(name: "HTTPProbe", dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: settings),
 
         // External step plugins (uses: ./path, plugin:NAME): JSON-RPC 2.0 over stdio (docs/plugins.md).
         .target(name: "PluginHost", dependencies: ["LDEdgeCore", "ChildProcess"], path: "Sources/Steps/Support/PluginHost", swiftSettings: settings),
@@ -229,7 +231,7 @@ let package = Package(
         .testTarget(
             name: "InvokeTests",
             dependencies: [
-                "Invoke", "LDEdgeCore", "RunStep", "BuildHandlerStep", "PackageZipStep", "Archive", "LaunchDarkly", "LDSandbox", "LDEdgeTestSupport",
+                "Invoke", "LDEdgeCore", "BuiltinSteps", "RunStep", "BuildHandlerStep", "PackageZipStep", "Archive", "LaunchDarkly", "LDSandbox", "LDEdgeTestSupport",
             ],
             swiftSettings: settings
         ),

@@ -15,6 +15,10 @@ public struct InvokeOptions: Sendable {
     /// Invoke this many random client IPs and print the split.
     public var ips: Int?
     public var seed: UInt64?
+    /// The package, when the caller found it already (in shared state, say).
+    public var package: HandlerPackage?
+    /// The step kinds, to find the package in `.ldedge/` by the roles of their outputs.
+    public var registry: StepRegistry?
     public var stateRoot: URL
     public var environment: [String: String]
 
@@ -72,15 +76,41 @@ public struct InvokeService: Sendable {
 
     func resolvePackage(_ options: InvokeOptions) throws -> HandlerPackage {
         var package: HandlerPackage
-        if let zip = options.zip {
+        if let known = options.package {
+            package = known
+        } else if let zip = options.zip {
             package = try PackageLocator.detect(zip: zip)
         } else {
-            let locator = PackageLocator(stateRoot: options.stateRoot)
+            guard let registry = options.registry else {
+                throw InvokeError.badOption("name the package: a zip (--zip), or a workflow with the step kinds that made it")
+            }
+            let locator = PackageLocator(stateRoot: options.stateRoot, registry: registry)
             package = try locator.locate(workflow: try locator.workflowName(options.workflow), step: options.step)
         }
         if let runtime = options.runtime { package.runtime = runtime }
         if let handler = options.handler { package.handler = handler }
         if let prefix = options.newPrefix { package.newPrefix = prefix }
+        return package
+    }
+
+    /// The package of a deployed workflow, from the state wherever it lives (`.ldedge/`, S3). When
+    /// the zip is not on this machine (another machine deployed it), it is built again from the
+    /// recorded inputs, which needs the workflow file.
+    public func locatePackage(_ argument: String?, step: String?, workflows: WorkflowService) async throws -> HandlerPackage {
+        let (name, workflow, location) = try await workflows.resolveState(argument)
+        let state = try await location.store(for: name).load()
+        var (package, packageStep) = try PackageLocator.locate(in: state, step: step, registry: workflows.registry)
+        guard !FileManager.default.fileExists(atPath: package.zip) else { return package }
+        guard let workflow else {
+            throw InvokeError.notDeployed(
+                workflow: name,
+                detail: "its package was built on another machine; name the workflow file (ldedge invoke path/to/\(name).yaml) so ldedge builds it here again from the recorded inputs")
+        }
+        let built = try await workflows.materialize([packageStep], of: workflow)
+        guard let zip = built[packageStep]?["zip"], FileManager.default.fileExists(atPath: zip) else {
+            throw InvokeError.notDeployed(workflow: name, detail: "the package of step '\(packageStep)' could not be built on this machine")
+        }
+        package.zip = zip
         return package
     }
 

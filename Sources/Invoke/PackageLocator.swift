@@ -22,13 +22,16 @@ public struct HandlerPackage: Sendable, Equatable {
     }
 }
 
-/// Finds what `ldedge invoke` needs from the recorded state: the package-zip step's `zip` and the
-/// build-handler step's runtime, handler and new-site prefix.
+/// Finds what `ldedge invoke` needs from the recorded state: the handler package, and the
+/// runtime, entry point and new-site prefix of the build it came from (by `OutputRole`).
 public struct PackageLocator: Sendable {
     public var stateRoot: URL
+    /// The step kinds, whose declared output roles say where the package is.
+    public var registry: StepRegistry
 
-    public init(stateRoot: URL) {
+    public init(stateRoot: URL, registry: StepRegistry) {
         self.stateRoot = stateRoot
+        self.registry = registry
     }
 
     /// The workflow name from a workflow file's `name:` (secrets are not needed for that), a
@@ -55,30 +58,41 @@ public struct PackageLocator: Sendable {
     public func locate(workflow: String, step: String? = nil) throws -> HandlerPackage {
         let store = StateStore(root: stateRoot, workflow: workflow)
         guard store.exists else { throw InvokeError.notDeployed(workflow: workflow, detail: "there is no recorded state in \(store.directory.path)") }
-        let state = try store.load()
-        let applied = state.order.compactMap { state.steps[$0] }.filter { $0.status == .applied }
-        let packages = applied.filter { $0.kind == "package-zip" && (step == nil || $0.id == step) }
+        let located = try Self.locate(in: try store.load(), step: step, registry: registry)
+        guard FileManager.default.fileExists(atPath: located.package.zip) else {
+            throw InvokeError.notDeployed(workflow: workflow, detail: "the package \(located.package.zip) of step '\(located.step)' is gone")
+        }
+        return located.package
+    }
+
+    /// The package a recorded state names, and the step that made it; the zip may be on another
+    /// machine (the one that ran the deploy). Found through the outputs step kinds declare with an
+    /// `OutputRole` (the package, the build it came from, its runtime, entry point and new-site
+    /// prefix), never through kind or output names.
+    public static func locate(in state: WorkflowState, step: String? = nil, registry: StepRegistry) throws -> (package: HandlerPackage, step: String) {
+        let workflow = state.workflow
+        let packages = state.outputs(withRole: .handlerPackage, registry: registry).filter { step == nil || $0.step == step }
         guard let package = packages.first else {
-            let detail = step.map { "no applied package-zip step '\($0)'" } ?? "no package-zip step has been applied"
+            let detail = step.map { "step '\($0)' has no applied handler package (a package-zip step)" } ?? "no step that makes a handler package has been applied"
             throw InvokeError.notDeployed(workflow: workflow, detail: detail)
         }
-        if step == nil, packages.count > 1 { throw InvokeError.ambiguousPackage(packages.map(\.id)) }
-        guard let zip = package.outputs["zip"], FileManager.default.fileExists(atPath: zip) else {
-            throw InvokeError.notDeployed(workflow: workflow, detail: "the package \(package.outputs["zip"] ?? "?") of step '\(package.id)' is gone")
-        }
-        // The build step whose folder was zipped, else any build step, else the zip's own entry point.
-        let builds = applied.filter { $0.kind == "build-handler" }
-        let source = package.input["source"]?.stringValue
-        let build = builds.first { source != nil && $0.outputs["dir"] == source } ?? builds.first
+        if step == nil, packages.count > 1 { throw InvokeError.ambiguousPackage(packages.map(\.step)) }
+        // The build whose folder was zipped (its folder is one of the package step's inputs), else any build.
+        let builds = state.outputs(withRole: .handlerBuild, registry: registry)
+        let packageInputs = state.steps[package.step]?.input.stringLeaves ?? []
+        let build = builds.first { packageInputs.contains($0.value) }?.step
+            ?? state.outputs(withRole: .handlerRuntime, registry: registry).first?.step
         var found: HandlerPackage
-        if let build, let runtime = build.outputs["runtime"], let handler = build.outputs["handler"] {
-            found = HandlerPackage(zip: zip, runtime: runtime, handler: handler, newPrefix: build.input["newPrefix"]?.stringValue ?? "/site/beta/")
+        if let build, let runtime = state.output(of: build, role: .handlerRuntime, registry: registry),
+           let handler = state.output(of: build, role: .handlerEntryPoint, registry: registry) {
+            found = HandlerPackage(zip: package.value, runtime: runtime, handler: handler,
+                                   newPrefix: state.output(of: build, role: .newSitePrefix, registry: registry) ?? "/site/beta/")
         } else {
-            found = try Self.detect(zip: zip)
+            found = try detect(zip: package.value)
         }
         found.awsEndpoint = state.settings.aws?.endpoint
         found.awsRegion = state.settings.aws?.region
-        return found
+        return (found, package.step)
     }
 
     /// Guesses runtime and handler from a zip's entry point (handler.py or index.js).

@@ -58,8 +58,10 @@ struct InvokeCommand: AsyncParsableCommand {
     @Option(help: "Print a sample event instead of invoking: cloudfront-viewer-request.")
     var event: String?
 
+    @OptionGroup var state: StateOption
+
     func run() async throws {
-        let service = InvokeService()
+        let invoker = InvokeService()
         var request = ViewerRequest(clientIp: ip, method: method, uri: uri, querystring: querystring)
         for header in headers {
             guard let parsed = ViewerRequest.header(header) else {
@@ -69,7 +71,7 @@ struct InvokeCommand: AsyncParsableCommand {
         }
         do {
             if let event {
-                print(try service.sampleEvent(event, request: request))
+                print(try invoker.sampleEvent(event, request: request))
                 return
             }
             var options = InvokeOptions(stateRoot: URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".ldedge"))
@@ -84,12 +86,14 @@ struct InvokeCommand: AsyncParsableCommand {
             options.seed = seed
             // A workflow whose edge target is a CloudFront Function (edge-function) runs that instead of a package.
             if zip == nil, let output = try await EdgeFunctionInvoke.command(
-                workflow: workflow, step: step, request: request, ips: ips, seed: seed, json: json,
-                stateRoot: options.stateRoot, environment: options.environment) {
+                workflow: workflow, step: step, request: request, ips: ips, seed: seed, json: json, workflows: service(state: state.url)) {
                 print(output)
                 return
             }
-            let output = try await service.run(options) { message in
+            if zip == nil {
+                options.package = try await invoker.locatePackage(workflow, step: step, workflows: service(state: state.url))
+            }
+            let output = try await invoker.run(options) { message in
                 FileHandle.standardError.write(Data("\(message)\n".utf8))
             }
             print(output)

@@ -19,10 +19,11 @@ struct LDEdge: AsyncParsableCommand {
             or is shared through S3 with 'state: s3://BUCKET/PREFIX', --state or LDEDGE_STATE.
 
             Exit codes: 0 success; 1 failure (rolled back unless --no-rollback); 2 changes pending \
-            (plan --detailed-exitcode); 3 teardown waiting on AWS (run it again later); 4 another run \
-            holds the lock; 64 usage error; 65 invalid workflow (nothing changed).
+            (plan --detailed-exitcode, status --drift); 3 teardown waiting on AWS (run it again later); \
+            4 another run holds the lock; 64 usage error; 65 invalid workflow (nothing changed); \
+            78 configuration problem (no AWS region or credentials, no LaunchDarkly token; nothing changed).
             """,
-        version: "0.1.0",
+        version: LDEdgeVersion.current,
         subcommands: [
             ValidateCommand.self, PlanCommand.self, DeployCommand.self, TeardownCommand.self,
             StatusCommand.self, StepsCommand.self, SchemaCommand.self, SandboxCommand.self, RolloutCommand.self, InvokeCommand.self, LogsCommand.self,

@@ -30,6 +30,8 @@ struct LogsCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object per line (time, timestamp, region, requestId, message, logGroup, logStream, eventId).")
     var json = false
 
+    @OptionGroup var state: StateOption
+
     func run() async throws {
         var request = LogsService.Request()
         request.workflow = workflow
@@ -38,6 +40,6 @@ struct LogsCommand: AsyncParsableCommand {
         request.follow = follow
         request.filterPattern = filter
         request.json = json
-        try finish(await LogsService(workflows: service()).run(request))
+        try finish(await LogsService(workflows: service(state: state.url)).run(request))
     }
 }

@@ -19,7 +19,9 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Keep following LaunchDarkly's stream until Ctrl-C.")
     var watch = false
 
+    @OptionGroup var state: StateOption
+
     func run() async throws {
-        try finish(await SyncService(workflows: service()).run(workflow, watch: watch))
+        try finish(await SyncService(workflows: service(state: state.url)).run(workflow, watch: watch))
     }
 }

@@ -156,7 +156,9 @@ public final class Engine: Sendable {
                 entries.append(entry)
                 continue
             }
-            let context = makeContext(workflow: workflow, stepID: workflowStep.id, kind: kind.kind, phase: .plan, state: state, recorder: nil, services: services)
+            let upcoming = workflowStep.dependencies.filter { id in entries.first { $0.id == id }.map { $0.plan?.hasChanges ?? true } ?? false }
+            let context = makeContext(workflow: workflow, stepID: workflowStep.id, kind: kind.kind, phase: .plan, state: state, recorder: nil,
+                                      services: services, upcoming: workflow.steps.map(\.id).filter(upcoming.contains))
             do {
                 var stepPlan = try await step.plan(context)
                 stepPlan.findings = stepPlan.findings.map { finding in
@@ -257,6 +259,7 @@ public final class Engine: Sendable {
             try recorder.record(JournalRecord(type: .runEnd))
             try await recorder.checkpoint()
             let state = recorder.state
+            await removeUnreferencedCopies(store, state: state)
             var outputs: [String: [String: String]] = [:]
             for step in workflow.steps { outputs[step.id] = state.steps[step.id]?.outputs ?? [:] }
             return DeployReport(workflow: workflow.name, applied: applied, unchanged: unchanged, outputs: outputs, recovered: recovered)
@@ -314,6 +317,8 @@ public final class Engine: Sendable {
         begin.digest = digest
         try recorder.record(begin)
         begun.append(workflowStep.id)
+        // Build outputs this step reads may have been built on another machine: build them here first.
+        try await materialize([workflowStep.id], of: workflow, state: state, including: false, services: services)
         let context = makeContext(workflow: workflow, stepID: workflowStep.id, kind: kind.kind, phase: .apply, state: state, recorder: recorder, services: services)
         let stepOutputs = try await step.apply(plan, context)
         var record = JournalRecord(type: .outputs, step: workflowStep.id)
@@ -328,14 +333,14 @@ public final class Engine: Sendable {
     func rollbackStep(_ id: String, workflow: Workflow?, recorder: Recorder, services: ServiceCache) async -> RollbackOutcome {
         let state = recorder.state
         guard let stepState = state.steps[id], stepState.status != .tornDown else { return RollbackOutcome(step: id, undone: 0) }
-        let records = stepState.undo.reversed().map(\.record)
+        let records = Array(stepState.undo.reversed())
         reporter.report(.stepStarted(id: id, kind: stepState.kind, phase: "rollback"))
         do {
             let kind = try await stepKind(stepState.kind, step: id, workflow: workflow, state: state)
             let step = try kind.makeStep(id: id, input: stepState.input)
             let context = makeContext(
                 workflow: workflow, stepID: id, kind: kind.kind, phase: .rollback, state: state, recorder: recorder, services: services)
-            try await step.rollback(records, context)
+            try await step.rollback(journaled: records, context)
             try recorder.record(JournalRecord(type: .stepRolledBack, step: id))
             try await recorder.flush()
             reporter.report(.stepFinished(id: id, phase: "rollback", outcome: "rolled back \(records.count) change\(records.count == 1 ? "" : "s")"))
@@ -393,7 +398,11 @@ public final class Engine: Sendable {
             if !failed.isEmpty || !pending.isEmpty { end.error = "teardown incomplete" }
             try recorder.record(end)
             try await recorder.checkpoint()
-            if !failed.isEmpty || !pending.isEmpty { throw EngineError.teardownIncomplete(failed: failed, pending: pending) }
+            if !failed.isEmpty || !pending.isEmpty {
+                await removeUnreferencedCopies(store, state: recorder.state)
+                throw EngineError.teardownIncomplete(failed: failed, pending: pending)
+            }
+            await removeUnreferencedCopies(store, state: recorder.state, all: true)
             // A teardown that waited on AWS and was resumed reports what every one of its runs removed.
             let earlier = recorder.state.stepsTornDownByEarlierRuns(ofTeardownRun: recorder.runID)
             var all = removed
@@ -419,7 +428,7 @@ public final class Engine: Sendable {
                     workflow: workflow, stepID: id, kind: kind.kind, phase: .teardown, state: recorder.state, recorder: recorder, services: services)
                 // Undo a half-applied change first; an applied step's own teardown removes the rest.
                 if stepState.status == .applying || stepState.status == .failed, !stepState.undo.isEmpty {
-                    try await step.rollback(stepState.undo.reversed().map(\.record), context)
+                    try await step.rollback(journaled: Array(stepState.undo.reversed()), context)
                 }
                 let before = recorder.state.steps[id] ?? stepState
                 try await step.teardown(before, context)
@@ -451,8 +460,22 @@ public final class Engine: Sendable {
 
     // MARK: Helpers
 
+    /// After a successful run: deletes the recovery copies no step's undo records or memory name
+    /// any more (`all`: every copy, once the workflow is torn down). A failure only warns: the
+    /// copies are garbage, and the next successful run tries again.
+    func removeUnreferencedCopies(_ store: any StateBackend, state: WorkflowState, all: Bool = false) async {
+        do {
+            let copies = try await store.listCopies()
+            let garbage = all ? copies : RecoveryCopyCollector.unreferenced(copies, in: state)
+            try await store.deleteCopies(garbage)
+        } catch {
+            reporter.report(.notice("could not remove recovery copies no longer needed from \(store.location): \(Secrets.shared.redact("\(error)")); the next successful run tries again"))
+        }
+    }
+
     func makeContext(
-        workflow: Workflow?, stepID: String, kind: String, phase: Phase, state: WorkflowState, recorder: Recorder?, services: ServiceCache
+        workflow: Workflow?, stepID: String, kind: String, phase: Phase, state: WorkflowState, recorder: Recorder?, services: ServiceCache,
+        upcoming: [String] = []
     ) -> StepContext {
         let store = store(for: state.workflow)
         let directory = workflowDirectory(workflow, state)
@@ -474,7 +497,7 @@ public final class Engine: Sendable {
             workDirectory: store.workDirectory.appendingPathComponent(stepID), settings: settings,
             environment: options.environment, previous: state.steps[stepID], options: options.stepOptions,
             recorder: recorder, reporter: reporter, services: services, teardownHandler: handler,
-            timeout: workflow?.step(stepID)?.timeout)
+            timeout: workflow?.step(stepID)?.timeout, backend: store, upcomingDependencies: upcoming)
         return context
     }
 

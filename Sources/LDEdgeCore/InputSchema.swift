@@ -75,10 +75,13 @@ public struct InputField: Sendable, Equatable {
 public struct OutputField: Sendable, Equatable {
     public var name: String
     public var summary: String
+    /// What other commands know this output as (see `OutputRole`); nil for most outputs.
+    public var role: OutputRole?
 
-    public init(_ name: String, _ summary: String) {
+    public init(_ name: String, _ summary: String, role: OutputRole? = nil) {
         self.name = name
         self.summary = summary
+        self.role = role
     }
 }
 

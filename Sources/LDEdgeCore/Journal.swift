@@ -29,7 +29,8 @@ public struct JournalRecord: Codable, Sendable {
     public var kind: String?
     public var action: String?
     public var resource: Resource?
-    public var undo: UndoRecord?
+    /// `intent`: the step kind's undo value (its `StepUndo`, as JSON), or nil for a change with nothing to undo.
+    public var undo: JSONValue?
     public var intent: Int?
     public var ok: Bool?
     public var error: String?
@@ -96,17 +97,15 @@ extension WorkflowState {
             steps[id] = step
         case .intent:
             update(record) { step in
-                if let undo = record.undo {
-                    var entry = JournaledUndo(seq: record.seq, run: record.run, record: undo)
-                    entry.record.uncertain = true
-                    step.undo.append(entry)
+                if let undo = record.undo, undo != .null {
+                    step.undo.append(JournaledUndo(seq: record.seq, run: record.run, undo: Self.withoutUncertainFlag(undo), uncertain: true))
                 }
             }
         case .result:
             update(record) { step in
                 guard let intent = record.intent, let index = step.undo.firstIndex(where: { $0.seq == intent }) else { return }
                 // A failed call most likely changed nothing, but undo stays (idempotent) to be safe.
-                step.undo[index].record.uncertain = record.ok != true
+                step.undo[index].uncertain = record.ok != true
             }
         case .own:
             update(record) { step in
@@ -170,6 +169,13 @@ extension WorkflowState {
                 step.outputs = [:]
             }
         }
+    }
+
+    /// Journals written before undo was typed carry `uncertain` inside the record.
+    static func withoutUncertainFlag(_ undo: JSONValue) -> JSONValue {
+        guard case .object(var fields) = undo, fields["action"] != nil else { return undo }
+        fields["uncertain"] = nil
+        return .object(fields)
     }
 
     private mutating func update(_ record: JournalRecord, _ change: (inout StepState) -> Void) {

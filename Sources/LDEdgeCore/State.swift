@@ -22,11 +22,48 @@ public enum StepStatus: String, Codable, Sendable {
     }
 }
 
-/// An undo record with the journal sequence number of the change it undoes.
+/// A step's undo value (opaque JSON: the kind's `StepUndo`) with the journal sequence number of
+/// the change it undoes.
 public struct JournaledUndo: Codable, Hashable, Sendable {
     public var seq: Int
     public var run: String
-    public var record: UndoRecord
+    public var undo: JSONValue
+    /// True while the change's call has not reported success.
+    public var uncertain: Bool
+
+    public init(seq: Int, run: String, undo: JSONValue, uncertain: Bool) {
+        self.seq = seq
+        self.run = run
+        self.undo = undo
+        self.uncertain = uncertain
+    }
+
+    enum CodingKeys: String, CodingKey { case seq, run, undo, uncertain, record }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        seq = try container.decode(Int.self, forKey: .seq)
+        run = try container.decode(String.self, forKey: .run)
+        if let undo = try container.decodeIfPresent(JSONValue.self, forKey: .undo) {
+            self.undo = undo
+            uncertain = try container.decodeIfPresent(Bool.self, forKey: .uncertain) ?? false
+        } else {
+            // States written before undo was typed: `record` is `{action, resource, data, uncertain}`.
+            let record = try container.decode(JSONValue.self, forKey: .record)
+            uncertain = record["uncertain"]?.boolValue ?? false
+            guard case .object(var fields) = record else { undo = record; return }
+            fields["uncertain"] = nil
+            undo = .object(fields)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(seq, forKey: .seq)
+        try container.encode(run, forKey: .run)
+        try container.encode(undo, forKey: .undo)
+        try container.encode(uncertain, forKey: .uncertain)
+    }
 }
 
 /// The applied state of a step before a run changed it.

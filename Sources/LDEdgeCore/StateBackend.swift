@@ -31,6 +31,16 @@ public protocol StateBackend: AnyObject, Sendable {
     func save(_ state: WorkflowState) async throws
     /// Replaces the journal and the snapshot wholesale (`ldedge state pull|push`); hold the lock.
     func replace(records: [JournalRecord], state: WorkflowState) async throws
+
+    /// Stores a recovery copy durably (acknowledged when this returns); an existing copy of the
+    /// same name is kept as it is (names are content digests).
+    func keepCopy(_ copy: RecoveryCopy, data: Data) async throws
+    /// The bytes of a recovery copy, or nil when there is none.
+    func readCopy(_ copy: RecoveryCopy) async throws -> Data?
+    /// Every recovery copy of the workflow.
+    func listCopies() async throws -> [RecoveryCopy]
+    /// Deletes recovery copies; missing ones are fine.
+    func deleteCopies(_ copies: [RecoveryCopy]) async throws
 }
 
 /// A set of workflow states: the `.ldedge/` folder, or `s3://BUCKET/PREFIX`.

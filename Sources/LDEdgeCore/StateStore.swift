@@ -16,6 +16,8 @@ public enum StateError: Error, CustomStringConvertible, Sendable {
     case ambiguous(folder: String, workflows: [String])
     /// A remote lock object names another run.
     case lockHeld(workflow: String, holder: LockHolder)
+    /// A remote lock object exists but is not a readable ldedge lock; `token` removes it.
+    case lockUnreadable(workflow: String, object: String, excerpt: String, token: String)
     case badURL(url: String, reason: String)
     /// Another run wrote the state since this one read it (a broken lock).
     case conflict(location: String, reason: String)
@@ -25,7 +27,7 @@ public enum StateError: Error, CustomStringConvertible, Sendable {
     /// True for "another run holds the lock" (exit 4).
     public var isLockConflict: Bool {
         switch self {
-        case .locked, .lockHeld: return true
+        case .locked, .lockHeld, .lockUnreadable: return true
         default: return false
         }
     }
@@ -44,6 +46,9 @@ public enum StateError: Error, CustomStringConvertible, Sendable {
             return "\(folder) holds state for several workflows (\(workflows.joined(separator: ", "))); name the one to use"
         case .lockHeld(let workflow, let holder):
             return holder.message(workflow: workflow)
+        case .lockUnreadable(let workflow, let object, let excerpt, let token):
+            return "locked: \(object) exists but is not a readable ldedge lock (it holds \(excerpt)); "
+                + "if no ldedge run is using workflow '\(workflow)': ldedge state unlock \(workflow) --force \(token)"
         case .badURL(let url, let reason):
             return "state URL '\(url)': \(reason)"
         case .conflict(let location, let reason):
@@ -233,6 +238,43 @@ public final class StateStore: StateBackend, Sendable {
         try prepare()
         let data = Secrets.shared.redact(try JSONEncoder.pretty.encode(state))
         try Self.atomicWrite(data, to: statePath)
+    }
+
+    // MARK: Recovery copies (`work/STEP/backups/NAME`, the layout earlier releases used)
+
+    func copyPath(_ copy: RecoveryCopy) -> URL {
+        workDirectory.appendingPathComponent(copy.step).appendingPathComponent("backups").appendingPathComponent(copy.name)
+    }
+
+    public func keepCopy(_ copy: RecoveryCopy, data: Data) throws {
+        let path = copyPath(copy)
+        if FileManager.default.fileExists(atPath: path.path) { return }
+        do {
+            try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StateError.io(path: path.deletingLastPathComponent().path, reason: error.localizedDescription)
+        }
+        try Self.atomicWrite(data, to: path)
+    }
+
+    public func readCopy(_ copy: RecoveryCopy) -> Data? {
+        FileManager.default.contents(atPath: copyPath(copy).path)
+    }
+
+    public func listCopies() -> [RecoveryCopy] {
+        let fileManager = FileManager.default
+        var copies: [RecoveryCopy] = []
+        for step in ((try? fileManager.contentsOfDirectory(atPath: workDirectory.path)) ?? []).sorted() {
+            let folder = workDirectory.appendingPathComponent(step).appendingPathComponent("backups")
+            for name in ((try? fileManager.contentsOfDirectory(atPath: folder.path)) ?? []).sorted() where RecoveryCopy.isValidName(name) {
+                copies.append(RecoveryCopy(step: step, name: name))
+            }
+        }
+        return copies
+    }
+
+    public func deleteCopies(_ copies: [RecoveryCopy]) {
+        for copy in copies { try? FileManager.default.removeItem(at: copyPath(copy)) }
     }
 
     public static func atomicWrite(_ data: Data, to url: URL) throws {

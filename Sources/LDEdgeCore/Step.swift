@@ -10,6 +10,8 @@ import Foundation
 public protocol Step: Sendable {
     /// Inputs, decoded from the step's `with:` mapping after checking and interpolation.
     associatedtype Input: Decodable & Sendable
+    /// What this kind can undo (`StepUndo`): journaled with each change, handed back to `rollback`.
+    associatedtype Undo: StepUndo = NothingToUndo
 
     /// The name used in `uses:`, e.g. `upload-site`.
     static var kind: String { get }
@@ -35,10 +37,14 @@ public protocol Step: Sendable {
     /// Makes exactly the planned changes through `context.perform` and returns the outputs.
     func apply(_ plan: StepPlan, _ context: StepContext) async throws -> [String: String]
 
-    /// Undoes this run's changes; `records` are the undo records of this run, newest first.
-    /// Undo must tolerate a change that never happened (the journal may hold an intent whose
-    /// call did not complete).
-    func rollback(_ records: [UndoRecord], _ context: StepContext) async throws
+    /// Undoes this run's changes; `changes` are the undo values this run journaled, newest
+    /// first. Undo must tolerate a change that never happened (the journal may hold an intent
+    /// whose call did not complete).
+    func rollback(_ changes: [Undo], _ context: StepContext) async throws
+
+    /// `rollback` with whether each change is known to have happened; the default calls
+    /// `rollback(_:_:)`. External plugins get the flag.
+    func rollback(changes: [UndoChange<Undo>], _ context: StepContext) async throws
 
     /// What a flag change by `ldedge rollout` does not reach in this step (a handler with a
     /// baked flag snapshot, say), as a warning the command prints; nil when there is none.
@@ -54,6 +60,9 @@ public protocol Step: Sendable {
 }
 
 extension Step {
+    public func rollback(changes: [UndoChange<Undo>], _ context: StepContext) async throws {
+        try await rollback(changes.map(\.undo), context)
+    }
     public func drift(_ context: StepContext) async throws -> [DriftItem] { [] }
     public static func validate(_ input: Input) -> [InputIssue] { [] }
     public static func stepReferences(_ input: Input) -> [(step: String, path: [String])] { [] }
@@ -131,24 +140,6 @@ public struct StepPlan: Codable, Sendable {
 
     /// True when applying would change something.
     public var hasChanges: Bool { changes.contains { $0.action != .none } }
-}
-
-/// How to undo one journaled change. `data` is the step's own payload.
-public struct UndoRecord: Codable, Hashable, Sendable {
-    public var action: String
-    public var resource: String
-    public var data: JSONValue
-    /// True when the change's call did not report success: it may or may not have happened.
-    public var uncertain: Bool
-
-    public init(_ action: String, resource: String, data: JSONValue = .null, uncertain: Bool = false) {
-        self.action = action
-        self.resource = resource
-        self.data = data
-        self.uncertain = uncertain
-    }
-
-    public func payload<T: Decodable>(_ type: T.Type) throws -> T { try data.decode(type) }
 }
 
 /// Something a step created (or adopted) and teardown must remove (or restore).

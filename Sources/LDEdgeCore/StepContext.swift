@@ -23,8 +23,13 @@ public final class StepContext: Sendable {
     public var isDryRun: Bool { phase == .plan }
     /// The step's `timeout:` in seconds, when the workflow sets one.
     public let timeout: TimeInterval?
+    /// In a plan: the steps this one depends on (`needs:` or output references) that will change
+    /// something before it applies, in workflow order. What they create does not exist yet.
+    public let upcomingDependencies: [String]
 
     let recorder: Recorder?
+    /// Where recovery copies go: the backend that holds the workflow's state.
+    let backend: (any StateBackend)?
     let reporter: any Reporter
     let services: ServiceCache
     /// Tears down other steps (only for the `cleanup` step kind).
@@ -34,8 +39,11 @@ public final class StepContext: Sendable {
         stepID: String, kind: String, phase: Phase, workflowName: String, workflowDirectory: URL, workDirectory: URL,
         settings: WorkflowSettings, environment: [String: String], previous: StepState?, options: [String: String],
         recorder: Recorder?, reporter: any Reporter, services: ServiceCache,
-        teardownHandler: (@Sendable ([String]) async throws -> [String])? = nil, timeout: TimeInterval? = nil
+        teardownHandler: (@Sendable ([String]) async throws -> [String])? = nil, timeout: TimeInterval? = nil,
+        backend: (any StateBackend)? = nil, upcomingDependencies: [String] = []
     ) {
+        self.backend = backend
+        self.upcomingDependencies = upcomingDependencies
         self.stepID = stepID
         self.kind = kind
         self.phase = phase
@@ -56,9 +64,19 @@ public final class StepContext: Sendable {
     /// Performs one change: journals the intent (with how to undo it), runs `body`, journals the
     /// result. Refused during a dry run; stops before starting when the run was interrupted.
     @discardableResult
-    public func perform<T>(
-        _ action: String, undo: UndoRecord? = nil, _ body: () async throws -> T
+    public func perform<T, Undo: StepUndo>(
+        _ action: String, undo: Undo?, _ body: () async throws -> T
     ) async throws -> T {
+        try await perform(action, journaling: try undo.map { try JSONValue(encoding: $0) }, body)
+    }
+
+    /// Performs one change with nothing to undo (a rollback's own change, an invalidation).
+    @discardableResult
+    public func perform<T>(_ action: String, _ body: () async throws -> T) async throws -> T {
+        try await perform(action, journaling: nil, body)
+    }
+
+    private func perform<T>(_ action: String, journaling undo: JSONValue?, _ body: () async throws -> T) async throws -> T {
         guard let recorder, !isDryRun else { throw DryRunViolation(action: action) }
         if InterruptFlag.shared.isRaised, phase == .apply { throw Interrupted() }
         var intent = JournalRecord(type: .intent, step: stepID)
@@ -93,7 +111,7 @@ public final class StepContext: Sendable {
         guard let recorder, !isDryRun else { throw DryRunViolation(action: action) }
         var intent = JournalRecord(type: .intent, step: stepID)
         intent.action = action
-        intent.undo = undo
+        intent.undo = try undo.map { try JSONValue(encoding: $0) }
         let seq = try recorder.record(intent)
         reporter.report(.action(step: stepID, description: Secrets.shared.redact(action)))
         return seq
@@ -147,6 +165,31 @@ public final class StepContext: Sendable {
     public func recall<T: Decodable>(_ key: String, as type: T.Type) -> T? {
         let memory = recorder?.state.steps[stepID]?.memory ?? previous?.memory ?? [:]
         return try? memory[key]?.decode(type)
+    }
+
+    /// Keeps bytes a later rollback or teardown needs (an object before it is overwritten, the
+    /// code a function runs) in the state backend, durably, before the change they protect: a run
+    /// on another machine can then undo this one. `name` must be a content digest (the same name
+    /// always means the same bytes) and must appear in the undo record or memory that uses it,
+    /// or the engine removes the copy after the next successful run. Refused during a dry run.
+    public func keepCopy(_ name: String, _ data: Data) async throws {
+        guard let backend, recorder != nil, !isDryRun else { throw DryRunViolation(action: "keep a recovery copy \(name)") }
+        guard RecoveryCopy.isValidName(name) else {
+            throw StateError.io(path: name, reason: "a recovery copy needs a plain name (no '/', not starting with '.'); this is a bug in step '\(stepID)'")
+        }
+        try await backend.keepCopy(RecoveryCopy(step: stepID, name: name), data: data)
+    }
+
+    /// The bytes of a recovery copy this step kept (in any run, on any machine), or nil.
+    public func keptCopy(_ name: String) async throws -> Data? {
+        guard let backend, RecoveryCopy.isValidName(name) else { return nil }
+        return try await backend.readCopy(RecoveryCopy(step: stepID, name: name))
+    }
+
+    /// Where this step's recovery copies live, for messages.
+    public var copyLocation: String {
+        guard let backend else { return "the state backend" }
+        return backend is StateStore ? workDirectory.appendingPathComponent("backups").path : "\(backend.location)/copies/\(stepID)"
     }
 
     /// Resources this step owns right now.

@@ -7,6 +7,12 @@ extension WorkflowService {
         try stateSelection.location(workflow: workflow, environment: environment, localRoot: stateRoot)
     }
 
+    /// Builds again on this machine the recorded outputs of the build steps `ids` (and what they
+    /// depend on): see `BuildOutputStep`. Returns each built step's outputs here.
+    public func materialize(_ ids: [String], of workflow: Workflow) async throws -> [String: [String: String]] {
+        try await engine(state: try stateLocation(workflow), quiet: true).materialize(ids, of: workflow)
+    }
+
     /// Which workflow a command means (a workflow file, a recorded name, or the only one) and where its state is.
     public func resolveState(_ argument: String?) async throws -> (name: String, workflow: Workflow?, location: any StateLocation) {
         if let argument, FileManager.default.fileExists(atPath: argument) {

@@ -65,6 +65,16 @@ public enum JSONValue: Codable, Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
+    /// Every string anywhere in the value (object values and array elements, recursively).
+    public var stringLeaves: [String] {
+        switch self {
+        case .string(let value): return [value]
+        case .array(let items): return items.flatMap(\.stringLeaves)
+        case .object(let fields): return fields.keys.sorted().flatMap { fields[$0]?.stringLeaves ?? [] }
+        default: return []
+        }
+    }
+
     public var boolValue: Bool? {
         if case .bool(let value) = self { return value }
         return nil

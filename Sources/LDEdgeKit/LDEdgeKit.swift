@@ -19,7 +19,13 @@ public typealias StepPlan = LDEdgeCore.StepPlan
 /// One line of a plan.
 public typealias PlannedChange = LDEdgeCore.PlannedChange
 public typealias ChangeAction = LDEdgeCore.ChangeAction
-/// How to undo one journaled change.
+/// What a step kind can undo: its own Codable type (usually an enum), journaled with each change.
+public typealias StepUndo = LDEdgeCore.StepUndo
+/// For kinds with nothing to undo.
+public typealias NothingToUndo = LDEdgeCore.NothingToUndo
+/// A journaled undo value and whether its change is known to have happened.
+public typealias UndoChange = LDEdgeCore.UndoChange
+/// The untyped undo record (external plugins; journals written before undo was typed).
 public typealias UndoRecord = LDEdgeCore.UndoRecord
 /// Something teardown must remove (or restore).
 public typealias Resource = LDEdgeCore.Resource

@@ -14,7 +14,8 @@ public struct DeployedEdge: Sendable {
     public var settings: WorkflowSettings
 
     /// Finds the edge function of `state`; `step` picks one when several steps own a function.
-    public static func find(in state: WorkflowState, step: String? = nil) throws -> DeployedEdge {
+    /// The version is the owner's output its kind declares as `OutputRole.functionVersion`.
+    public static func find(in state: WorkflowState, step: String? = nil, registry: StepRegistry) throws -> DeployedEdge {
         let owners = state.order.compactMap { state.steps[$0] }.filter { step == nil || $0.id == step }
             .filter { $0.resources.contains { $0.type == "function" } }
         guard let owner = owners.first else {
@@ -30,7 +31,7 @@ public struct DeployedEdge: Sendable {
         let function = owner.resources.first { $0.type == "function" }
         let association = owner.resources.first { $0.type == "association" }?.attributes["distribution"]
         let owned = state.order.compactMap { state.steps[$0] }.flatMap(\.resources).first { $0.type == "distribution" }?.id
-        return DeployedEdge(functionStep: owner.id, functionName: function?.id ?? "", functionVersion: nonEmpty(owner.outputs["version"]),
+        return DeployedEdge(functionStep: owner.id, functionName: function?.id ?? "", functionVersion: nonEmpty(state.output(of: owner.id, role: .functionVersion, registry: registry)),
                             distributionId: association ?? owned, settings: state.settings)
     }
 

@@ -58,15 +58,18 @@ public struct LiveStatus: Sendable, Encodable {
 /// Reads a workflow's live status; each part that fails is reported in place, the others still shown.
 public struct LiveStatusReader: Sendable {
     public var environment: [String: String]
+    /// The step kinds, whose declared output roles name the function version.
+    public var registry: StepRegistry
     /// Metrics cover this many seconds back from now, in 60-second periods.
     public var window: Int = 900
 
-    public init(environment: [String: String]) {
+    public init(environment: [String: String], registry: StepRegistry) {
         self.environment = environment
+        self.registry = registry
     }
 
     public func read(_ state: WorkflowState, step: String? = nil, now: Date = Date()) async throws -> LiveStatus {
-        let edge = try? DeployedEdge.find(in: state, step: step)
+        let edge = try? DeployedEdge.find(in: state, step: step, registry: registry)
         let distributionId = edge?.distributionId
             ?? state.order.compactMap { state.steps[$0] }.flatMap(\.resources).first { $0.type == "distribution" }?.id
         let client = try state.settings.awsClient(region: EdgeMetric.region, environment: environment)

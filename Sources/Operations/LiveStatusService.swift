@@ -12,9 +12,9 @@ public struct LiveStatusService: Sendable {
     public func run(_ argument: String?, step: String? = nil, json: Bool) async -> ExitStatus {
         let console = workflows.console
         return await workflows.run {
-            let (name, _) = try await workflows.resolveWorkflowName(argument)
-            let state = try StateStore(root: workflows.stateRoot, workflow: name).load()
-            let status = try await LiveStatusReader(environment: workflows.environment).read(state, step: step)
+            let (name, _, location) = try await workflows.resolveState(argument)
+            let state = try await location.store(for: name).load()
+            let status = try await LiveStatusReader(environment: workflows.environment, registry: workflows.registry).read(state, step: step)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

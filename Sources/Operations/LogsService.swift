@@ -29,9 +29,9 @@ public struct LogsService: Sendable {
     public func run(_ request: Request) async -> ExitStatus {
         let console = workflows.console
         return await workflows.run {
-            let (name, _) = try await workflows.resolveWorkflowName(request.workflow)
-            let state = try StateStore(root: workflows.stateRoot, workflow: name).load()
-            let edge = try DeployedEdge.find(in: state, step: request.step)
+            let (name, _, location) = try await workflows.resolveState(request.workflow)
+            let state = try await location.store(for: name).load()
+            let edge = try DeployedEdge.find(in: state, step: request.step, registry: workflows.registry)
             let start = try TimeSpec.parse(request.since)
             let client = try state.settings.awsClient(region: "us-east-1", environment: workflows.environment)
             let regions = try await EdgeRegions.enabled(client)

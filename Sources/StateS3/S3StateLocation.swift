@@ -94,7 +94,21 @@ public struct S3StateLocation: StateLocation {
     public func forceUnlock(workflow: String, runID: String) async throws {
         try await preflight()
         let key = base(workflow) + "/lock.json"
-        guard let lock = try await readLock(workflow) else {
+        let found: (holder: LockHolder, eTag: String)?
+        do {
+            found = try await readLock(workflow)
+        } catch StateError.lockUnreadable(_, _, _, let token) where token == runID {
+            // Not an ldedge lock, and the caller named exactly this object: remove it.
+            do {
+                try await s3.deleteObject(bucket: bucket, key: key, ifMatch: "\"\(token)\"")
+            } catch let error as AWSError where error.serviceError?.status == 412 {
+                throw StateError.conflict(location: "\(description)/\(workflow)", reason: "the lock object changed while it was being removed; nothing was changed. Try again")
+            } catch {
+                throw explain(error, key: key)
+            }
+            return
+        }
+        guard let lock = found else {
             throw StateError.conflict(location: "\(description)/\(workflow)", reason: "the workflow is not locked; nothing to unlock")
         }
         guard lock.holder.runId == runID else {
@@ -111,13 +125,23 @@ public struct S3StateLocation: StateLocation {
         }
     }
 
+    /// What an unreadable lock object holds, for the message: its size and its start, printable.
+    static func excerpt(_ body: Data) -> String {
+        guard !body.isEmpty else { return "0 bytes" }
+        let text = String(decoding: body.prefix(120), as: UTF8.self)
+        let printable = String(text.unicodeScalars.map { $0.properties.isWhitespace ? " " : ($0.value < 0x20 || $0.value == 0xFFFD ? "?" : Character($0)) })
+        return "\(body.count) bytes: '\(Secrets.shared.redact(printable))\(body.count > 120 ? "..." : "")'"
+    }
+
     /// The lock object and its entity tag, or nil when nobody holds the lock.
     func readLock(_ workflow: String) async throws -> (holder: LockHolder, eTag: String)? {
         let key = base(workflow) + "/lock.json"
         do {
             let (body, metadata) = try await s3.getObject(bucket: bucket, key: key)
             guard let holder = try? JSONDecoder().decode(LockHolder.self, from: body) else {
-                throw StateError.corrupt(path: "s3://\(bucket)/\(key)", line: 1, reason: "the lock object is not an ldedge lock")
+                throw StateError.lockUnreadable(
+                    workflow: workflow, object: "s3://\(bucket)/\(key)", excerpt: Self.excerpt(body),
+                    token: (metadata.eTag ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
             }
             return (holder, metadata.eTag ?? "")
         } catch let error as AWSError where error.isNotFound {

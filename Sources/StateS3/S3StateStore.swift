@@ -46,6 +46,8 @@ public final class S3StateStore: StateBackend, Sendable {
     var stateKey: String { base + "/state.json" }
     var lockKey: String { base + "/lock.json" }
     var journalPrefix: String { base + "/journal/" }
+    var copiesPrefix: String { base + "/copies/" }
+    func copyKey(_ copy: RecoveryCopy) -> String { copiesPrefix + copy.step + "/" + copy.name }
     func journalKey(_ seq: Int) -> String { journalPrefix + String(format: "%08d.json", seq) }
     var s3: S3Client { site.s3 }
 
@@ -257,5 +259,56 @@ public final class S3StateStore: StateBackend, Sendable {
         for record in records { try append(record) }
         try await flush()
         try await save(state)
+    }
+
+    // MARK: Recovery copies (`copies/STEP/NAME`, encrypted like the journal)
+
+    public func keepCopy(_ copy: RecoveryCopy, data: Data) async throws {
+        var options = options(create: true)
+        options.contentType = "application/octet-stream"
+        do {
+            _ = try await s3.putObject(bucket: site.bucket, key: copyKey(copy), body: data, options: options)
+        } catch let error as AWSError where error.serviceError?.status == 412 {
+            // Kept already: names are content digests, so the object holds these very bytes.
+        } catch {
+            throw site.explain(error, key: copyKey(copy))
+        }
+    }
+
+    public func readCopy(_ copy: RecoveryCopy) async throws -> Data? {
+        do {
+            return try await s3.getObject(bucket: site.bucket, key: copyKey(copy)).body
+        } catch let error as AWSError where error.isNotFound {
+            return nil
+        } catch {
+            throw site.explain(error, key: copyKey(copy))
+        }
+    }
+
+    public func listCopies() async throws -> [RecoveryCopy] {
+        let keys: [String]
+        do {
+            keys = try await s3.listAllObjects(bucket: site.bucket, prefix: copiesPrefix).map(\.key)
+        } catch {
+            throw site.explain(error, key: copiesPrefix)
+        }
+        return keys.compactMap { key in
+            let parts = key.dropFirst(copiesPrefix.count).split(separator: "/", maxSplits: 1).map(String.init)
+            return parts.count == 2 ? RecoveryCopy(step: parts[0], name: parts[1]) : nil
+        }
+    }
+
+    public func deleteCopies(_ copies: [RecoveryCopy]) async throws {
+        guard !copies.isEmpty else { return }
+        do {
+            let result = try await s3.deleteObjects(bucket: site.bucket, keys: copies.map(copyKey))
+            if let failure = result.failures.first {
+                throw StateError.remote(location: location, reason: "could not remove the recovery copy \(failure.key): \(failure.code) \(failure.message)")
+            }
+        } catch let error as StateError {
+            throw error
+        } catch {
+            throw site.explain(error, key: copiesPrefix)
+        }
     }
 }

@@ -187,7 +187,7 @@ final class RebrandCFFTests: XCTestCase {
         let target = try XCTUnwrap(EdgeFunctionInvoke.find(in: try StateStore(root: stateRoot, workflow: "rebrand-cff").load()))
         let edge = try await target.run(requests, environment: environment).map(\.servesNewSite)
 
-        let package = try PackageLocator(stateRoot: stateRoot).locate(workflow: "rebrand")
+        let package = try PackageLocator(stateRoot: stateRoot, registry: StepRegistry.builtin).locate(workflow: "rebrand")
         var handlerEnvironment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         handlerEnvironment["PATH"] = ProcessInfo.processInfo.environment["PATH"]
         let session = try await InvokeSession(package: package, runnerDirectory: try RunnerLocator.locate(environment: handlerEnvironment, extraStarts: [EdgeFixtures.root]),

@@ -1,3 +1,4 @@
+import BuiltinSteps
 import BuildHandlerStep
 import Foundation
 import Invoke
@@ -83,7 +84,7 @@ final class HandlerFallbackTests: XCTestCase {
         XCTAssertEqual(flag?["on"] as? Bool, true, "the snapshot holds the flag as LaunchDarkly serves it")
         XCTAssertNil(flag?["version"], "no version counter in the package: it changes only with the targeting")
 
-        let package = try PackageLocator(stateRoot: stateRoot).locate(workflow: "fallback")
+        let package = try PackageLocator(stateRoot: stateRoot, registry: .builtin).locate(workflow: "fallback")
         let up = try await InvokeSession(package: package, runnerDirectory: HandlerFixtures.runnerDirectory)
         let withLaunchDarkly = try await answers(up)
         up.close()
@@ -136,7 +137,7 @@ final class HandlerFallbackTests: XCTestCase {
         let dir = try XCTUnwrap(report.outputs["build"]?["dir"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ldedge_snapshot.json"), "fallback default bakes no snapshot")
         await sandbox.stop()
-        let session = try await InvokeSession(package: try PackageLocator(stateRoot: stateRoot).locate(workflow: "nofallback"), runnerDirectory: HandlerFixtures.runnerDirectory)
+        let session = try await InvokeSession(package: try PackageLocator(stateRoot: stateRoot, registry: .builtin).locate(workflow: "nofallback"), runnerDirectory: HandlerFixtures.runnerDirectory)
         defer { session.close() }
         let split = try await session.split(count: 200, request: ViewerRequest(), seed: 9)
         XCTAssertEqual(split.oldSite, 200, split.summary)
@@ -150,7 +151,7 @@ final class HandlerFallbackTests: XCTestCase {
         let (stateRoot, _) = try await deploy(
             HandlerFixtures.handlerWorkflow(name: "events", baseURI: nil, sdkKey: nil, extraBuildInputs: ["events": "flush"]),
             environment: environment, name: "events")
-        let session = try await InvokeSession(package: try PackageLocator(stateRoot: stateRoot).locate(workflow: "events"), runnerDirectory: HandlerFixtures.runnerDirectory)
+        let session = try await InvokeSession(package: try PackageLocator(stateRoot: stateRoot, registry: .builtin).locate(workflow: "events"), runnerDirectory: HandlerFixtures.runnerDirectory)
         defer { session.close() }
         for index in 0..<100 {
             let invocation = try await session.invoke(ViewerRequest(clientIp: "198.51.100.\(index + 1)"))
@@ -176,7 +177,7 @@ final class HandlerFallbackTests: XCTestCase {
             HandlerFixtures.handlerWorkflow(name: "eventsdown", baseURI: nil, sdkKey: nil,
                                             extraBuildInputs: ["events": "flush", "eventsUri": "http://127.0.0.1:9"]),
             environment: environment, name: "eventsdown")
-        let session = try await InvokeSession(package: try PackageLocator(stateRoot: stateRoot).locate(workflow: "eventsdown"), runnerDirectory: HandlerFixtures.runnerDirectory)
+        let session = try await InvokeSession(package: try PackageLocator(stateRoot: stateRoot, registry: .builtin).locate(workflow: "eventsdown"), runnerDirectory: HandlerFixtures.runnerDirectory)
         defer { session.close() }
         for index in 0..<20 {
             let invocation = try await session.invoke(ViewerRequest(clientIp: "203.0.113.\(index + 1)"))

@@ -1,3 +1,4 @@
+import BuiltinSteps
 import BuildHandlerStep
 import Foundation
 import Invoke
@@ -39,7 +40,7 @@ final class HandlerProofTests: XCTestCase {
     }
 
     func session(stateRoot: URL, workflow: String = "handler-test") async throws -> InvokeSession {
-        let package = try PackageLocator(stateRoot: stateRoot).locate(workflow: workflow)
+        let package = try PackageLocator(stateRoot: stateRoot, registry: .builtin).locate(workflow: workflow)
         return try await InvokeSession(package: package, runnerDirectory: HandlerFixtures.runnerDirectory)
     }
 

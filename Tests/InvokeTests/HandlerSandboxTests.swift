@@ -1,3 +1,4 @@
+import BuiltinSteps
 import BuildHandlerStep
 import Foundation
 import Invoke
@@ -41,7 +42,7 @@ final class HandlerSandboxTests: XCTestCase {
         XCTAssertFalse(state.contains(sandbox.sdkKey))
 
         let session = try await InvokeSession(
-            package: try PackageLocator(stateRoot: stateRoot).locate(workflow: "sandbox"), runnerDirectory: HandlerFixtures.runnerDirectory)
+            package: try PackageLocator(stateRoot: stateRoot, registry: .builtin).locate(workflow: "sandbox"), runnerDirectory: HandlerFixtures.runnerDirectory)
         let split = try await session.split(count: 2000, request: ViewerRequest(), seed: 2026)
         session.close()
         await sandbox.stop()

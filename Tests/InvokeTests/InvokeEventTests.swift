@@ -1,3 +1,4 @@
+import BuiltinSteps
 import Archive
 import Foundation
 import Invoke
@@ -54,7 +55,7 @@ final class InvokeEventTests: XCTestCase {
     func testPackageLookupExplainsWhatToDo() throws {
         let root = try HandlerFixtures.scratchDirectory("invoke-locate")
         defer { try? FileManager.default.removeItem(at: root) }
-        let locator = PackageLocator(stateRoot: root.appendingPathComponent(".ldedge"))
+        let locator = PackageLocator(stateRoot: root.appendingPathComponent(".ldedge"), registry: .builtin)
         XCTAssertThrowsError(try locator.workflowName(nil)) { XCTAssertTrue("\($0)".contains("ldedge deploy"), "\($0)") }
         XCTAssertThrowsError(try locator.locate(workflow: "rebrand")) { XCTAssertTrue("\($0)".contains("no recorded state"), "\($0)") }
         let workflow = root.appendingPathComponent("w.yaml")

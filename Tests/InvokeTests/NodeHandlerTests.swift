@@ -1,3 +1,4 @@
+import BuiltinSteps
 import BuildHandlerStep
 import Foundation
 import Invoke
@@ -41,7 +42,7 @@ final class NodeHandlerTests: XCTestCase {
         try FileManager.default.createDirectory(at: module, withIntermediateDirectories: true)
         try HandlerFixtures.nodeSDKStandIn.write(to: module.appendingPathComponent("index.js"), atomically: true, encoding: .utf8)
         _ = try await engine.deploy(workflow)
-        let package = try PackageLocator(stateRoot: stateRoot).locate(workflow: "node")
+        let package = try PackageLocator(stateRoot: stateRoot, registry: .builtin).locate(workflow: "node")
         XCTAssertEqual(package.runtime, "nodejs20.x")
         return try await InvokeSession(package: package, runnerDirectory: HandlerFixtures.runnerDirectory)
     }

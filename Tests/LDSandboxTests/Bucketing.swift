@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import LaunchDarkly
 
-/// An independent implementation of LaunchDarkly's percentage-rollout bucketing (DESIGN.md):
+/// An independent implementation of LaunchDarkly's percentage-rollout bucketing (docs/architecture.md, "LaunchDarkly facts"):
 /// sha1("{flagKey}.{salt}.{contextKey}"), first 15 hex digits / 0xFFFFFFFFFFFFFFF, then walk the
 /// weights (thousandths of a percent) and pick the first variation whose running sum exceeds the bucket.
 enum Bucketing {

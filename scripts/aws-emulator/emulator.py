@@ -406,7 +406,8 @@ class Emulator:
         for name, bucket in sorted(s3.buckets.items()):
             objects = {}
             for key in bucket.keys.values():
-                if key is None or getattr(key, "name", None) is None:
+                # A versioned bucket's deleted key is a delete marker: not an object.
+                if key is None or getattr(key, "name", None) is None or type(key).__name__ == "FakeDeleteMarker":
                     continue
                 objects[key.name] = {"etag": key.etag, "size": key.size,
                                      "contentType": (key.metadata or {}).get("Content-Type")}

@@ -2,7 +2,7 @@
 """Local AWS emulator for ldedge tests and the demo.
 
 Runs moto (pip install 'moto[server]') in-process on a loopback port and closes
-the gaps DESIGN.md lists so that S3, IAM, STS, Lambda and CloudFront behave like
+the gaps docs/architecture.md lists ("Testing against real peers") so that S3, IAM, STS, Lambda and CloudFront behave like
 AWS for the calls ldedge makes:
 
 * CloudFront is served by this launcher (cloudfront.py), not by moto: moto

@@ -10,7 +10,7 @@ struct AssociationMemory: Codable, Sendable {
     var original: String?
 }
 
-struct AssociationUndo: Codable, Sendable {
+public struct AssociationUndo: Codable, Sendable {
     var distribution: String
     var pathPattern: String?
     var eventType: String
@@ -18,13 +18,13 @@ struct AssociationUndo: Codable, Sendable {
     var arn: String
 }
 
-struct VersionsUndo: Codable, Sendable {
+public struct VersionsUndo: Codable, Sendable {
     var function: String
     /// Versions that existed before the publish; any other is this run's.
     var keep: [String]
 }
 
-struct ConfigurationUndo: Codable, Sendable {
+public struct ConfigurationUndo: Codable, Sendable {
     var function: String
     var runtime: String?
     var handler: String?
@@ -33,9 +33,32 @@ struct ConfigurationUndo: Codable, Sendable {
     var role: String?
 }
 
-struct CodeUndo: Codable, Sendable {
+public struct CodeUndo: Codable, Sendable {
     var function: String
     var codeSha256: String?
+}
+
+/// What an attach-trigger step undoes.
+public enum AttachTriggerUndo: StepUndo {
+    case deleteRole(String)
+    case detachRolePolicy(role: String, policy: String)
+    case deleteFunction(String)
+    case restoreConfiguration(ConfigurationUndo)
+    case restoreCode(CodeUndo)
+    case deleteVersions(VersionsUndo)
+    case restoreAssociation(AssociationUndo)
+    case restoreRolePolicy(role: String, TableAccessUndo)
+
+    public static let legacyActions: [String: @Sendable (UndoRecord) throws -> AttachTriggerUndo] = [
+        "delete-role": { .deleteRole($0.resource) },
+        "detach-role-policy": { .detachRolePolicy(role: $0.resource, policy: $0.data.stringValue ?? EdgeLimits.basicExecutionPolicy) },
+        "delete-function": { .deleteFunction($0.resource) },
+        "restore-function-configuration": { .restoreConfiguration(try $0.payload(ConfigurationUndo.self)) },
+        "restore-function-code": { .restoreCode(try $0.payload(CodeUndo.self)) },
+        "delete-versions": { .deleteVersions(try $0.payload(VersionsUndo.self)) },
+        "restore-association": { .restoreAssociation(try $0.payload(AssociationUndo.self)) },
+        "restore-role-policy": { .restoreRolePolicy(role: $0.resource, try $0.payload(TableAccessUndo.self)) },
+    ]
 }
 
 extension AttachTriggerStep {
@@ -50,13 +73,13 @@ extension AttachTriggerStep {
         var roleArn = data.roleArn ?? input.role ?? ""
         if data.createRole {
             let roleName = roleName(context)
-            let role = try await context.perform("create role \(roleName)", undo: UndoRecord("delete-role", resource: roleName)) {
+            let role = try await context.perform("create role \(roleName)", undo: AttachTriggerUndo.deleteRole(roleName)) {
                 try await client.iam.createRole(name: roleName, assumeRolePolicyDocument: EdgeLimits.trustPolicy,
                                                 description: "Lambda@Edge execution role of ldedge workflow \(context.workflowName)")
             }
             try context.own(Resource(type: "role", id: roleName, attributes: ["arn": role.arn]))
             try await context.perform("attach AWSLambdaBasicExecutionRole to role \(roleName)",
-                                      undo: UndoRecord("detach-role-policy", resource: roleName, data: .string(EdgeLimits.basicExecutionPolicy))) {
+                                      undo: AttachTriggerUndo.detachRolePolicy(role: roleName, policy: EdgeLimits.basicExecutionPolicy)) {
                 try await client.iam.attachRolePolicy(roleName: roleName, policyArn: EdgeLimits.basicExecutionPolicy)
             }
             roleArn = role.arn
@@ -71,7 +94,7 @@ extension AttachTriggerStep {
             let request = LambdaCreateFunctionRequest(
                 functionName: name, runtime: runtime, role: roleArn, handler: handler, zipFile: zip,
                 description: "Lambda@Edge \(eventType.rawValue) handler of ldedge workflow \(context.workflowName)", timeout: timeout, memorySize: memory)
-            function = try await context.perform("create function \(name) in us-east-1", undo: UndoRecord("delete-function", resource: name)) {
+            function = try await context.perform("create function \(name) in us-east-1", undo: AttachTriggerUndo.deleteFunction(name)) {
                 try await createFunctionWaitingForRole(request, lambda, context)
             }
             try context.own(Resource(type: "function", id: name, attributes: ["arn": function.functionArn]))
@@ -88,26 +111,26 @@ extension AttachTriggerStep {
                                              timeout: function.timeout, role: function.role)
                 let update = LambdaFunctionConfigurationUpdate(runtime: runtime, role: roleArn.isEmpty ? nil : roleArn, handler: handler, timeout: timeout, memorySize: memory)
                 try await context.perform("update configuration of function \(name)",
-                                          undo: UndoRecord("restore-function-configuration", resource: name, data: try JSONValue(encoding: undo))) {
+                                          undo: AttachTriggerUndo.restoreConfiguration(undo)) {
                     try await lambda.updateFunctionConfiguration(name: name, update)
                 }
                 function = try await lambda.waitUntilUpdated(name: name, pollInterval: min(pollInterval, 1))
             }
             if data.updateCode && function.codeSha256 != sha {
                 try await context.perform("update code of function \(name) to \(sha)",
-                                          undo: UndoRecord("restore-function-code", resource: name, data: try JSONValue(encoding: CodeUndo(function: name, codeSha256: function.codeSha256)))) {
+                                          undo: AttachTriggerUndo.restoreCode(CodeUndo(function: name, codeSha256: function.codeSha256))) {
                     try await lambda.updateFunctionCode(name: name, zipFile: zip)
                 }
                 function = try await lambda.waitUntilUpdated(name: name, pollInterval: min(pollInterval, 1))
             }
         }
-        try keepCode(zip, sha: sha, context)
+        try await keepCode(zip, sha: sha, context)
 
         // Version.
         var version = data.version ?? ""
         if data.publish || data.version == nil {
             let before = try await lambda.listVersionsByFunction(name: name).compactMap(\.version).filter { $0 != "$LATEST" }
-            let undo = UndoRecord("delete-versions", resource: name, data: try JSONValue(encoding: VersionsUndo(function: name, keep: before)))
+            let undo = AttachTriggerUndo.deleteVersions(VersionsUndo(function: name, keep: before))
             let published = try await context.perform("publish a version of function \(name)", undo: undo) {
                 try await lambda.publishVersion(name: name, codeSha256: sha)
             }
@@ -130,7 +153,7 @@ extension AttachTriggerStep {
             let undo = AssociationUndo(distribution: input.distribution, pathPattern: input.pathPattern, eventType: eventType.rawValue,
                                        previous: previous, arn: versionArn)
             try await context.perform("point \(eventType.rawValue) of distribution \(input.distribution) at \(name):\(version)",
-                                      undo: UndoRecord("restore-association", resource: input.distribution, data: try JSONValue(encoding: undo))) {
+                                      undo: AttachTriggerUndo.restoreAssociation(undo)) {
                 try await client.cloudFront.updateDistribution(id: input.distribution) { config in
                     try config.setLambdaFunctionAssociation(versionArn, eventType: eventType, includeBody: input.includeBody ?? false, pathPattern: input.pathPattern)
                 }
@@ -160,12 +183,13 @@ extension AttachTriggerStep {
         }
     }
 
-    /// Keeps the deployed package so a later rollback can put this code back.
-    func keepCode(_ zip: Data, sha: String, _ context: StepContext) throws {
-        let folder = context.workDirectory.appendingPathComponent("code")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let file = folder.appendingPathComponent(Self.codeFileName(sha))
-        if !FileManager.default.fileExists(atPath: file.path) { try zip.write(to: file, options: .atomic) }
+    /// Keeps the deployed package in the state backend (and names it in the step's memory, so it
+    /// stays while the function runs it): a later run on any machine that replaces this code can
+    /// put it back on rollback.
+    func keepCode(_ zip: Data, sha: String, _ context: StepContext) async throws {
+        let name = Self.codeFileName(sha)
+        try await context.keepCopy(name, zip)
+        if context.recall("code", as: String.self) != name { try context.remember("code", name) }
     }
 
     static func codeFileName(_ sha: String) -> String {

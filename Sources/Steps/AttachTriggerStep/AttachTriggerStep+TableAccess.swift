@@ -4,7 +4,7 @@ import Foundation
 import LDEdgeCore
 
 /// The read policy as it was before this run (nil: there was none).
-struct TableAccessUndo: Codable, Sendable {
+public struct TableAccessUndo: Codable, Sendable {
     var policy: String
     var previous: String?
 }
@@ -46,7 +46,7 @@ extension AttachTriggerStep {
         if let current, Self.sameDocument(current, document) { return }
         let undo = TableAccessUndo(policy: Self.tableReadPolicyName, previous: current)
         try await context.perform("allow role \(role) to read dynamodb table \(tableArn)",
-                                  undo: UndoRecord("restore-role-policy", resource: role, data: try JSONValue(encoding: undo))) {
+                                  undo: AttachTriggerUndo.restoreRolePolicy(role: role, undo)) {
             try await iam.putRolePolicy(roleName: role, policyName: Self.tableReadPolicyName, policyDocument: document)
         }
         let id = "\(role)/\(Self.tableReadPolicyName)"

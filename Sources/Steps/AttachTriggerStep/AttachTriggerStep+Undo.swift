@@ -6,24 +6,22 @@ import LDEdgeCore
 extension AttachTriggerStep {
     // MARK: Rollback
 
-    public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {
+    public func rollback(_ changes: [AttachTriggerUndo], _ context: StepContext) async throws {
         let client = try clients(context)
         let lambda = client.lambda
         // Teardown runs rollback first; it removes the association, function and role itself, and must
         // not wait for replicas here (it records them as pending instead).
         let tearingDown = context.phase == .teardown
-        for record in records {
-            switch record.action {
-            case "restore-association" where !tearingDown:
-                let undo = try record.payload(AssociationUndo.self)
+        for change in changes {
+            switch change {
+            case .restoreAssociation(let undo) where !tearingDown:
                 try await setAssociation(undo.previous, replacing: { $0 == undo.arn }, distribution: undo.distribution,
                                          pathPattern: undo.pathPattern, eventType: undo.eventType, context)
                 if undo.previous == nil {
                     let key = "\(undo.distribution)/\(undo.pathPattern ?? "default")/\(undo.eventType)"
                     for resource in context.ownedResources where resource.type == "association" && resource.id == key { try context.release(resource) }
                 }
-            case "delete-versions" where !tearingDown:
-                let undo = try record.payload(VersionsUndo.self)
+            case .deleteVersions(let undo) where !tearingDown:
                 let versions: [String]
                 do {
                     versions = try await lambda.listVersionsByFunction(name: undo.function).compactMap(\.version)
@@ -33,11 +31,9 @@ extension AttachTriggerStep {
                 for version in versions where version != "$LATEST" && !undo.keep.contains(version) {
                     try await deleteWaitingForReplicas(undo.function, qualifier: version, context)
                 }
-            case "restore-function-code":
-                let undo = try record.payload(CodeUndo.self)
+            case .restoreCode(let undo):
                 try await restoreCode(undo, context)
-            case "restore-function-configuration":
-                let undo = try record.payload(ConfigurationUndo.self)
+            case .restoreConfiguration(let undo):
                 let update = LambdaFunctionConfigurationUpdate(runtime: undo.runtime, role: undo.role, handler: undo.handler, timeout: undo.timeout, memorySize: undo.memory)
                 try await context.perform("put back the configuration of function \(undo.function)") {
                     do {
@@ -45,20 +41,20 @@ extension AttachTriggerStep {
                         _ = try await lambda.waitUntilUpdated(name: undo.function, pollInterval: min(pollInterval, 1))
                     } catch where error.isAWSNotFound {}
                 }
-            case "delete-function" where !tearingDown:
-                try await deleteWaitingForReplicas(record.resource, qualifier: nil, context)
-                for resource in context.ownedResources where resource.type == "function" && resource.id == record.resource { try context.release(resource) }
-            case "detach-role-policy" where !tearingDown:
-                let policy = record.data.stringValue ?? EdgeLimits.basicExecutionPolicy
-                try await context.perform("detach \(policy) from role \(record.resource)") {
-                    do { try await client.iam.detachRolePolicy(roleName: record.resource, policyArn: policy) } catch where error.isAWSNotFound {}
+            case .deleteFunction(let function) where !tearingDown:
+                try await deleteWaitingForReplicas(function, qualifier: nil, context)
+                for resource in context.ownedResources where resource.type == "function" && resource.id == function { try context.release(resource) }
+            case .detachRolePolicy(let role, let policy) where !tearingDown:
+                try await context.perform("detach \(policy) from role \(role)") {
+                    do { try await client.iam.detachRolePolicy(roleName: role, policyArn: policy) } catch where error.isAWSNotFound {}
                 }
-            case "restore-role-policy":
-                try await restoreTableAccess(role: record.resource, try record.payload(TableAccessUndo.self), context)
-            case "delete-role" where !tearingDown:
-                try await context.deleteRole(record.resource, iam: try clients(context).iam)
-                for resource in context.ownedResources where resource.type == "role" && resource.id == record.resource { try context.release(resource) }
-            default:
+            case .restoreRolePolicy(let role, let undo):
+                try await restoreTableAccess(role: role, undo, context)
+            case .deleteRole(let role) where !tearingDown:
+                try await context.deleteRole(role, iam: try clients(context).iam)
+                for resource in context.ownedResources where resource.type == "role" && resource.id == role { try context.release(resource) }
+            case .restoreAssociation, .deleteVersions, .deleteFunction, .detachRolePolicy, .deleteRole:
+                // Teardown removes the association, the function and the role itself.
                 continue
             }
         }
@@ -176,8 +172,12 @@ extension AttachTriggerStep {
             return
         }
         if current.codeSha256 == sha { return }
-        let file = context.workDirectory.appendingPathComponent("code").appendingPathComponent(Self.codeFileName(sha))
-        guard let zip = FileManager.default.contents(atPath: file.path) else { throw AttachTriggerError.codeNotKept(function: undo.function) }
+        // The copy in the state backend; earlier releases kept it only in the local work folder.
+        let name = Self.codeFileName(sha)
+        let legacy = context.workDirectory.appendingPathComponent("code").appendingPathComponent(name)
+        guard let zip = try await context.keptCopy(name) ?? FileManager.default.contents(atPath: legacy.path) else {
+            throw AttachTriggerError.codeNotKept(function: undo.function)
+        }
         try await context.perform("put back the previous code of function \(undo.function)") {
             _ = try await lambda.waitUntilUpdated(name: undo.function, pollInterval: min(pollInterval, 1))
             try await lambda.updateFunctionCode(name: undo.function, zipFile: zip)

@@ -73,7 +73,7 @@ public struct AttachTriggerStep: Step {
     ]
     public static let outputs: [OutputField] = [
         OutputField("functionArn", "the function ARN (unqualified)"),
-        OutputField("version", "the published version number"),
+        OutputField("version", "the published version number", role: .functionVersion),
         OutputField("versionArn", "the numbered version ARN CloudFront runs"),
         OutputField("roleArn", "the execution role ARN"),
     ]
@@ -162,7 +162,7 @@ public enum AttachTriggerError: Error, CustomStringConvertible {
         case .replicated(let function, let waited):
             return "\(function) is still replicated by CloudFront after \(waited) s; CloudFront removes replicas hours after the association is removed: run 'ldedge teardown' later to delete it"
         case .codeNotKept(let function):
-            return "the previous code of \(function) was not deployed by ldedge from this machine, so it cannot be put back; redeploy the previous package to restore it"
+            return "the previous code of \(function) was not deployed by ldedge (no copy of it is kept in the state backend), so it cannot be put back; redeploy the previous package to restore it"
         }
     }
 }

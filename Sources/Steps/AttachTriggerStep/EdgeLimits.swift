@@ -1,7 +1,7 @@
 import AWS
 import Foundation
 
-/// Lambda@Edge limits per event type (DESIGN.md, "Lambda@Edge facts").
+/// Lambda@Edge limits per event type (docs/architecture.md, "Lambda@Edge facts").
 struct EdgeLimits {
     var maxZipBytes: Int
     var memory: ClosedRange<Int>

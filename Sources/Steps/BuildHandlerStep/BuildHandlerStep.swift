@@ -13,7 +13,7 @@ import LaunchDarklyStepSupport
 /// Rollback: nothing outside the step's own build folder to undo; the next deploy rebuilds.
 ///
 /// Teardown: deletes the build folder and the dependency cache from the step's work folder.
-public struct BuildHandlerStep: Step {
+public struct BuildHandlerStep: BuildOutputStep {
     public enum Mode: String, Decodable, Sendable, CaseIterable {
         case redirect, rewrite
     }
@@ -103,9 +103,10 @@ public struct BuildHandlerStep: Step {
         InputField("eventsUri", .string, "SDK events URI"),
     ]
     public static let outputs: [OutputField] = [
-        OutputField("dir", "folder with the rendered handler and its dependencies, ready to zip"),
-        OutputField("runtime", "Lambda runtime identifier (python3.12, nodejs20.x)"),
-        OutputField("handler", "Lambda handler setting (handler.handler, index.handler)"),
+        OutputField("dir", "folder with the rendered handler and its dependencies, ready to zip", role: .handlerBuild),
+        OutputField("runtime", "Lambda runtime identifier (python3.12, nodejs20.x)", role: .handlerRuntime),
+        OutputField("handler", "Lambda handler setting (handler.handler, index.handler)", role: .handlerEntryPoint),
+        OutputField("newPrefix", "path prefix of the new site the handler sends visitors to", role: .newSitePrefix),
     ]
 
     public let id: String
@@ -157,7 +158,7 @@ public struct BuildHandlerStep: Step {
     }
 
     func outputs(_ context: StepContext, _ prepared: Prepared) -> [String: String] {
-        ["dir": buildDirectory(context, prepared).path, "runtime": runtime.rawValue, "handler": runtime.handler]
+        ["dir": buildDirectory(context, prepared).path, "runtime": runtime.rawValue, "handler": runtime.handler, "newPrefix": input.newPrefix ?? "/site/beta/"]
     }
 
     /// Everything a build needs, computed without writing anything.
@@ -251,13 +252,15 @@ public struct BuildHandlerStep: Step {
         } else if previousRender != nil, previousDependencies != prepared.dependencyKey {
             reasons.append("the dependency manifest changed")
         }
-        if reasons.isEmpty, !FileManager.default.fileExists(atPath: build.path) { reasons.append("the build folder is missing") }
-
         let summary = settingsSummary(endpoints: prepared.endpoints, settings: context.settings)
         let snapshotChange = snapshotPlan(prepared, context: context)
         guard !reasons.isEmpty else {
+            // The state says these inputs were built; the folder is a cache of that build. When it is
+            // not on this machine (another runner deployed), it is built again only if a later step
+            // that changes something reads it.
+            let here = FileManager.default.fileExists(atPath: build.path) ? "" : "; not built on this machine (built again only if a later step needs it)"
             return StepPlan(
-                changes: [PlannedChange(.none, "handler build", detail: "unchanged: \(runtime.rawValue), \(summary)"), snapshotChange.change],
+                changes: [PlannedChange(.none, "handler build", detail: "unchanged: \(runtime.rawValue), \(summary)\(here)"), snapshotChange.change],
                 findings: snapshotChange.findings, outputs: outputs(context, prepared))
         }
         var changes = [PlannedChange(
@@ -288,27 +291,63 @@ public struct BuildHandlerStep: Step {
 
     public func apply(_ plan: StepPlan, _ context: StepContext) async throws -> [String: String] {
         let prepared = try await prepare(context)
+        let dependencies = try await build(prepared, context)
+        try context.remember("render", prepared.renderDigest)
+        try context.remember("bytecode", prepared.bytecode)
+        try rememberSnapshot(prepared.snapshot, context: context)
+        switch dependencies {
+        case .installed(let key): try context.remember("dependencies", key)
+        case .skipped(let key): try context.remember("dependencies", Self.skipped(key))
+        case .none: try context.forget("dependencies")
+        }
+        return outputs(context, prepared)
+    }
+
+    /// Builds the recorded handler again when its folder is not on this machine (another runner
+    /// built it); the inputs must be the recorded ones, so the folder's content is the same.
+    public func materialize(_ context: StepContext) async throws -> [String: String] {
+        let prepared = try await prepare(context)
+        let folder = buildDirectory(context, prepared)
+        guard !FileManager.default.fileExists(atPath: folder.path) else { return outputs(context, prepared) }
+        if let recorded = context.recall("render", as: String.self), recorded != prepared.renderDigest {
+            throw BuildHandlerError.inputsChanged
+        }
+        context.progress("the handler build is not on this machine: building it again from the recorded inputs")
+        _ = try await build(prepared, context)
+        return outputs(context, prepared)
+    }
+
+    /// Where the build's dependencies came from.
+    enum DependencyOutcome {
+        case installed(String), skipped(String), none
+    }
+
+    /// Renders, installs dependencies (from the cache when it has them), compiles bytecode, and
+    /// moves the result into its content-named folder. Writes only in the step's work folder.
+    func build(_ prepared: Prepared, _ context: StepContext) async throws -> DependencyOutcome {
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: context.workDirectory, withIntermediateDirectories: true)
 
         var dependencies: URL?
-        var skippedKey: String?
+        var outcome = DependencyOutcome.none
         if let key = prepared.dependencyKey {
             let cache = DependencyInstaller.cacheDirectory(context.workDirectory, key: key)
             if fileManager.fileExists(atPath: cache.path) {
                 dependencies = cache
+                outcome = .installed(key)
             } else {
                 let installer = prepared.installer
-                let outcome = try await context.waiting("installing dependencies (\(installer.commandSummary))") {
+                let installed = try await context.waiting("installing dependencies (\(installer.commandSummary))") {
                     try await installer.install(into: cache, progress: { context.progress($0) })
                 }
-                switch outcome {
+                switch installed {
                 case .installed:
                     dependencies = cache
+                    outcome = .installed(key)
                     removeOtherCaches(keeping: cache)
                 case .skipped(let reason):
                     context.progress("warning: \(reason)")
-                    skippedKey = key
+                    outcome = .skipped(key)
                 }
             }
         }
@@ -342,17 +381,7 @@ public struct BuildHandlerStep: Step {
             try? fileManager.removeItem(at: build.deletingLastPathComponent().appendingPathComponent(name))
         }
         context.progress("built the \(runtime.rawValue) handler in \(build.path)")
-        try context.remember("render", prepared.renderDigest)
-        try context.remember("bytecode", prepared.bytecode)
-        try rememberSnapshot(prepared.snapshot, context: context)
-        if dependencies != nil, let key = prepared.dependencyKey {
-            try context.remember("dependencies", key)
-        } else if let skippedKey {
-            try context.remember("dependencies", Self.skipped(skippedKey))
-        } else {
-            try context.forget("dependencies")
-        }
-        return outputs(context, prepared)
+        return outcome
     }
 
     /// The plan line for the snapshot, and a warning when there is none to fall back on.
@@ -362,11 +391,11 @@ public struct BuildHandlerStep: Step {
             return (PlannedChange(.none, "flag snapshot", detail: detail),
                     [.warning("no flag snapshot for the handler (\(reason)): containers that cannot reach LaunchDarkly will serve the old site")])
         }
+        if case .later = prepared.snapshot { return (PlannedChange(.create, "flag snapshot", detail: detail), []) }
         let changed = prepared.snapshot.snapshot.map { context.recall("snapshot", as: String.self) != $0.digest } ?? false
         return (PlannedChange(changed ? .update : .none, "flag snapshot", detail: detail), [])
     }
 
-    public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {}
 
     public func teardown(_ state: StepState, _ context: StepContext) async throws {
         for name in ["build", "build.partial", "deps"] {
@@ -397,6 +426,7 @@ public enum BuildHandlerError: ConfigurationProblem, CustomStringConvertible {
     case badTemplate(path: String, reason: String)
     case installFailed(command: String, output: String)
     case snapshotUnreadable(String)
+    case inputsChanged
 
     public var description: String {
         switch self {
@@ -411,6 +441,8 @@ public enum BuildHandlerError: ConfigurationProblem, CustomStringConvertible {
             return "cannot find the handler template \(name); looked in \(searched.joined(separator: ", ")); set 'template:' to the folder or LDEDGE_TEMPLATES to the project's templates/ folder"
         case .badTemplate(let path, let reason):
             return "the template \(path) does not parse: \(reason)"
+        case .inputsChanged:
+            return "the handler's inputs (template, settings or the flag in LaunchDarkly) changed since this run planned it; run 'ldedge deploy' again"
         case .snapshotUnreadable(let reason):
             return "cannot take the flag snapshot: \(reason); check the SDK key and baseUri, or set 'fallback: default'"
         case .installFailed(let command, let output):

@@ -1,9 +1,7 @@
 import ChildProcess
 import Crypto
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import HTTPProbe
 
 /// Installs a template's dependencies for the Lambda platform into a cache folder keyed by the
 /// manifest, the runtime and what is stripped, so an unchanged rebuild never installs again.
@@ -119,14 +117,7 @@ struct DependencyInstaller {
 
     /// True when an HTTP request to `url` gets any answer within three seconds.
     static func reachable(_ url: String) async -> Bool {
-        guard let target = URL(string: url) else { return false }
-        var request = URLRequest(url: target, timeoutInterval: 3)
-        request.httpMethod = "HEAD"
-        return await withCheckedContinuation { continuation in
-            URLSession.shared.dataTask(with: request) { _, response, _ in
-                continuation.resume(returning: response != nil)
-            }.resume()
-        }
+        await HTTPProbe.answers(url, timeout: 3)
     }
 }
 

@@ -91,6 +91,8 @@ enum SnapshotOutcome {
     case taken(HandlerSnapshot)
     /// Nothing baked in, with the reason (fallback default, flag missing, LaunchDarkly unreachable).
     case none(String)
+    /// In a plan: the flag does not exist yet, and a step this one depends on runs first.
+    case later(after: String)
 
     var snapshot: HandlerSnapshot? {
         if case .taken(let snapshot) = self { return snapshot }
@@ -107,7 +109,9 @@ extension BuildHandlerStep {
         do {
             let payload = try await SDKDataClient(baseURI: base, sdkKey: sdkKey, timeout: 5).latestAll()
             guard let snapshot = try HandlerSnapshot.extract(flag: input.flag, from: payload) else {
-                return .none("flag \(input.flag) does not exist in LaunchDarkly yet; run the flag step before build-handler (docs/handler.md)")
+                // At apply the steps this one depends on have run: a flag they create exists by then.
+                if let step = context.upcomingDependencies.last { return .later(after: step) }
+                return .none("flag \(input.flag) does not exist in LaunchDarkly yet; create it first, for example with a flip-flag step that this step 'needs:' (docs/handler.md)")
             }
             return .taken(snapshot)
         } catch {
@@ -120,6 +124,7 @@ extension BuildHandlerStep {
     func describe(_ outcome: SnapshotOutcome, context: StepContext, now: Date = Date()) -> String {
         guard let snapshot = outcome.snapshot else {
             if case .none(let reason) = outcome { return "no snapshot (\(reason))" }
+            if case .later(let step) = outcome { return "snapshot of flag \(input.flag) taken after step \(step) (the flag does not exist in LaunchDarkly yet)" }
             return "no snapshot"
         }
         let version = snapshot.flagVersion.map { "version \($0)" } ?? "no version"

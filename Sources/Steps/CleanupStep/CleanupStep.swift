@@ -46,7 +46,6 @@ public struct CleanupStep: Step {
         return ["removed": removed.joined(separator: ", ")]
     }
 
-    public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {}
 
     public func teardown(_ state: StepState, _ context: StepContext) async throws {}
 }

@@ -6,47 +6,43 @@ import LDEdgeCore
 extension EdgeDistributionStep {
     // MARK: Rollback
 
-    public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {
+    public func rollback(_ changes: [EdgeDistributionUndo], _ context: StepContext) async throws {
         let client = try context.awsClient()
-        for record in records {
-            switch record.action {
-            case "restore-bucket-policy":
-                let previous = record.data.stringValue
-                try await restorePolicy(bucket: record.resource, previous, context, client.s3)
-                for resource in context.ownedResources where resource.type == "bucket-policy-statement" && resource.attributes["bucket"] == record.resource {
+        for change in changes {
+            switch change {
+            case .restoreBucketPolicy(let bucket, let previous):
+                try await restorePolicy(bucket: bucket, previous, context, client.s3)
+                for resource in context.ownedResources where resource.type == "bucket-policy-statement" && resource.attributes["bucket"] == bucket {
                     try context.release(resource)
                 }
-            case "delete-distribution":
-                let owned = context.ownedResources.first { $0.type == "distribution" && $0.attributes["callerReference"] == record.resource }
+            case .deleteDistribution(let callerReference, let comment):
+                let owned = context.ownedResources.first { $0.type == "distribution" && $0.attributes["callerReference"] == callerReference }
                 let found: String?
                 if let owned {
                     found = owned.id
                 } else {
-                    found = try await findDistribution(callerReference: record.resource, comment: record.data.stringValue, client.cloudFront)
+                    found = try await findDistribution(callerReference: callerReference, comment: comment, client.cloudFront)
                 }
                 if let distributionID = found {
                     try await removeDistribution(distributionID, context, wait: true)
                 }
                 if let owned { try context.release(owned) }
                 try context.forget("distribution")
-            case "delete-oac":
-                try await removeOriginAccessControl(name: record.resource, id: nil, context)
-                for resource in context.ownedResources where resource.type == "origin-access-control" && resource.attributes["name"] == record.resource {
+            case .deleteOriginAccessControl(let name):
+                try await removeOriginAccessControl(name: name, id: nil, context)
+                for resource in context.ownedResources where resource.type == "origin-access-control" && resource.attributes["name"] == name {
                     try context.release(resource)
                 }
-            case "restore-settings":
-                let settings = try record.payload(DistributionSettings.self)
-                try await context.perform("restore settings of distribution \(record.resource)") {
+            case .restoreSettings(let distribution, let settings):
+                try await context.perform("restore settings of distribution \(distribution)") {
                     do {
-                        try await client.cloudFront.updateDistribution(id: record.resource) { config in
+                        try await client.cloudFront.updateDistribution(id: distribution) { config in
                             config.comment = settings.comment
                             config.setDefaultRootObject(settings.defaultRootObject)
                             config.priceClass = settings.priceClass
                         }
                     } catch where error.isAWSNotFound {}
                 }
-            default:
-                continue
             }
         }
     }

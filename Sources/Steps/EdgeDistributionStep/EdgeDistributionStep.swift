@@ -44,7 +44,7 @@ public struct EdgeDistributionStep: Step {
         InputField("pollInterval", .number, default: "20", "seconds between status checks while waiting"),
     ]
     public static let outputs: [OutputField] = [
-        OutputField("id", "the distribution id (E...)"),
+        OutputField("id", "the distribution id (E...)", role: .distributionID),
         OutputField("domainName", "dxxxx.cloudfront.net"),
         OutputField("arn", "the distribution ARN"),
     ]
@@ -168,7 +168,7 @@ public struct EdgeDistributionStep: Step {
         if let existingID = plan.data.stringValue {
             let before = try await currentSettings(existingID, cloudFront)
             try await context.perform("update distribution \(existingID) settings",
-                                      undo: UndoRecord("restore-settings", resource: existingID, data: try JSONValue(encoding: before))) {
+                                      undo: EdgeDistributionUndo.restoreSettings(distribution: existingID, before)) {
                 try await cloudFront.updateDistribution(id: existingID) { config in
                     config.comment = comment(context)
                     config.setDefaultRootObject(defaultRootObject)
@@ -178,7 +178,7 @@ public struct EdgeDistributionStep: Step {
             return try await outputs(try await waitDeployed(existingID, context), client)
         }
         let name = resourceName(context)
-        let oac = try await context.perform("create origin access control \(name)", undo: UndoRecord("delete-oac", resource: name)) {
+        let oac = try await context.perform("create origin access control \(name)", undo: EdgeDistributionUndo.deleteOriginAccessControl(name: name)) {
             try await cloudFront.createOriginAccessControl(name: name, description: "ldedge: \(context.workflowName)")
         }
         try context.own(Resource(type: "origin-access-control", id: oac.id, attributes: ["name": name]))
@@ -191,7 +191,7 @@ public struct EdgeDistributionStep: Step {
             originAccessControlId: oac.id, defaultRootObject: defaultRootObject, priceClass: priceClass)
         let created = try await context.perform(
             "create distribution for \(domain)",
-            undo: UndoRecord("delete-distribution", resource: callerReference, data: .string(comment(context)))
+            undo: EdgeDistributionUndo.deleteDistribution(callerReference: callerReference, comment: comment(context))
         ) {
             try await cloudFront.createDistribution(config)
         }
@@ -212,7 +212,7 @@ public struct EdgeDistributionStep: Step {
         let previous = try await s3.getBucketPolicy(bucket: bucket)
         let statement = BucketPolicy.cloudFrontReadStatement(sid: sid, bucket: bucket, distributionArn: distributionArn)
         guard let updated = try BucketPolicy.replacing(sid: sid, with: statement, in: previous), updated != previous else { return }
-        let undo = UndoRecord("restore-bucket-policy", resource: bucket, data: previous.map(JSONValue.string) ?? .null)
+        let undo = EdgeDistributionUndo.restoreBucketPolicy(bucket: bucket, previous: previous)
         try await context.perform("let the distribution read bucket \(bucket) (policy statement \(sid))", undo: undo) {
             try await s3.putBucketPolicy(bucket: bucket, policy: updated)
         }
@@ -234,7 +234,24 @@ public struct EdgeDistributionStep: Step {
 }
 
 /// The settings this step manages on a distribution it created, for rollback.
-struct DistributionSettings: Codable, Sendable {
+/// What an edge-distribution step undoes.
+public enum EdgeDistributionUndo: StepUndo {
+    /// Put back the bucket's policy as it was (nil: no policy).
+    case restoreBucketPolicy(bucket: String, previous: String?)
+    /// Delete the distribution created with this caller reference (found by it when the create's answer was lost).
+    case deleteDistribution(callerReference: String, comment: String?)
+    case deleteOriginAccessControl(name: String)
+    case restoreSettings(distribution: String, DistributionSettings)
+
+    public static let legacyActions: [String: @Sendable (UndoRecord) throws -> EdgeDistributionUndo] = [
+        "restore-bucket-policy": { .restoreBucketPolicy(bucket: $0.resource, previous: $0.data.stringValue) },
+        "delete-distribution": { .deleteDistribution(callerReference: $0.resource, comment: $0.data.stringValue) },
+        "delete-oac": { .deleteOriginAccessControl(name: $0.resource) },
+        "restore-settings": { .restoreSettings(distribution: $0.resource, try $0.payload(DistributionSettings.self)) },
+    ]
+}
+
+public struct DistributionSettings: Codable, Sendable {
     var comment: String
     var defaultRootObject: String?
     var priceClass: String?

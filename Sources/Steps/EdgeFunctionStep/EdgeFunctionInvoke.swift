@@ -29,10 +29,11 @@ public struct EdgeFunctionInvoke: Sendable {
     /// `ldedge invoke WORKFLOW` when the workflow's deployed edge target is a CloudFront Function:
     /// what goes to stdout, or nil when the workflow has no deployed edge-function step.
     public static func command(workflow: String?, step: String?, request: ViewerRequest, ips: Int?, seed: UInt64?, json: Bool,
-                               stateRoot: URL, environment: [String: String]) async throws -> String? {
-        guard let name = try? PackageLocator(stateRoot: stateRoot).workflowName(workflow) else { return nil }
-        let store = StateStore(root: stateRoot, workflow: name)
-        guard store.exists, let target = find(in: try store.load(), step: step) else { return nil }
+                               workflows: WorkflowService) async throws -> String? {
+        guard let resolved = try? await workflows.resolveState(workflow),
+              let state = try? await resolved.location.store(for: resolved.name).load(),
+              let target = find(in: state, step: step) else { return nil }
+        let environment = workflows.environment
         if let ips {
             guard ips > 0 else { throw InvokeError.badOption("--ips needs a positive number of invocations") }
             let report = try await target.split(count: ips, request: request, seed: seed ?? UInt64.random(in: 0...UInt64(UInt32.max)), environment: environment)

@@ -3,7 +3,7 @@ import AWSStepSupport
 import Foundation
 import LDEdgeCore
 
-struct FunctionUndo: Codable, Sendable {
+public struct FunctionUndo: Codable, Sendable {
     var name: String
     var code: String
     var comment: String
@@ -12,18 +12,27 @@ struct FunctionUndo: Codable, Sendable {
     var wasPublished: Bool
 }
 
-struct AssociationUndo: Codable, Sendable {
+public struct FunctionAssociationUndo: Codable, Sendable {
     var distribution: String
     var pathPattern: String?
     var previous: String?
     var arn: String
 }
 
-struct RecordUndo: Codable, Sendable {
+public struct RecordUndo: Codable, Sendable {
     var storeArn: String
     var key: String
     /// The value before the write; nil: there was none (the key is deleted).
     var previous: String?
+}
+
+/// What an edge-function step undoes.
+public enum EdgeFunctionUndo: StepUndo {
+    case deleteStore(String)
+    case restoreRecord(RecordUndo)
+    case deleteFunction(String)
+    case restoreFunction(FunctionUndo)
+    case restoreAssociation(FunctionAssociationUndo)
 }
 
 extension EdgeFunctionStep {
@@ -41,7 +50,7 @@ extension EdgeFunctionStep {
         // Store.
         var storeArn = data.storeArn ?? ""
         if data.storeArn == nil {
-            let store = try await context.perform("create key value store \(data.storeName)", undo: UndoRecord("delete-store", resource: data.storeName)) {
+            let store = try await context.perform("create key value store \(data.storeName)", undo: EdgeFunctionUndo.deleteStore(data.storeName)) {
                 try await cloudFront.createKeyValueStore(name: data.storeName, comment: "flag records of ldedge workflow \(context.workflowName)")
             }
             storeArn = store.arn
@@ -59,7 +68,7 @@ extension EdgeFunctionStep {
         var eTag: String
         var functionArn: String
         if !data.functionExists {
-            let created = try await context.perform("create function \(data.functionName)", undo: UndoRecord("delete-function", resource: data.functionName)) {
+            let created = try await context.perform("create function \(data.functionName)", undo: EdgeFunctionUndo.deleteFunction(data.functionName)) {
                 try await cloudFront.createFunction(name: data.functionName, comment: comment, runtime: Self.runtime, keyValueStoreARNs: [storeArn], code: code)
             }
             try context.own(Resource(type: "cloudfront-function", id: data.functionName, attributes: ["arn": created.arn]))
@@ -78,7 +87,7 @@ extension EdgeFunctionStep {
                 let undo = FunctionUndo(name: data.functionName, code: previous.base64EncodedString(), comment: current.comment, runtime: current.runtime,
                                         stores: current.keyValueStoreARNs, wasPublished: wasPublished)
                 let updated = try await context.perform("update function \(data.functionName)",
-                                                        undo: UndoRecord("restore-function", resource: data.functionName, data: try JSONValue(encoding: undo))) {
+                                                        undo: EdgeFunctionUndo.restoreFunction(undo)) {
                     try await cloudFront.updateFunction(name: data.functionName, ifMatch: eTag, comment: comment, runtime: Self.runtime,
                                                         keyValueStoreARNs: [storeArn], code: code)
                 }
@@ -97,9 +106,9 @@ extension EdgeFunctionStep {
         let current = try await cloudFront.getDistributionConfig(id: input.distribution).config
         let previous = current.functionAssociations(pathPattern: input.pathPattern).first { $0.eventType == Self.eventType }?.functionARN
         if previous != functionArn {
-            let undo = AssociationUndo(distribution: input.distribution, pathPattern: input.pathPattern, previous: previous, arn: functionArn)
+            let undo = FunctionAssociationUndo(distribution: input.distribution, pathPattern: input.pathPattern, previous: previous, arn: functionArn)
             try await context.perform("point \(Self.eventType) of distribution \(input.distribution) at function \(data.functionName)",
-                                      undo: UndoRecord("restore-association", resource: input.distribution, data: try JSONValue(encoding: undo))) {
+                                      undo: EdgeFunctionUndo.restoreAssociation(undo)) {
                 try await cloudFront.updateDistribution(id: input.distribution) { config in
                     try config.setFunctionAssociation(functionArn, eventType: Self.eventType, pathPattern: input.pathPattern)
                 }
@@ -122,7 +131,7 @@ extension EdgeFunctionStep {
         guard before != record else { return }
         let undo = RecordUndo(storeArn: storeArn, key: recordKey, previous: before)
         try await context.perform("write record \(recordKey): \(FlagRecord.summary(record))",
-                                  undo: UndoRecord("restore-record", resource: storeArn, data: try JSONValue(encoding: undo))) {
+                                  undo: EdgeFunctionUndo.restoreRecord(undo)) {
             try await RecordStore(kvs: kvs).put(store: storeArn, key: recordKey, value: record)
         }
     }

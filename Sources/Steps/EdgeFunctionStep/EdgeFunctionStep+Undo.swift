@@ -6,28 +6,25 @@ import LDEdgeCore
 extension EdgeFunctionStep {
     // MARK: Rollback
 
-    public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {
+    public func rollback(_ changes: [EdgeFunctionUndo], _ context: StepContext) async throws {
         let client = try clients(context)
         let cloudFront = client.cloudFront
         let tearingDown = context.phase == .teardown
-        for record in records {
-            switch record.action {
-            case "restore-record" where !tearingDown:
-                let undo = try record.payload(RecordUndo.self)
+        for change in changes {
+            switch change {
+            case .restoreRecord(let undo) where !tearingDown:
                 try await context.perform("put back record \(undo.key): \(FlagRecord.summary(undo.previous))") {
                     do {
                         guard try await client.keyValueStore.getKey(store: undo.storeArn, key: undo.key) != undo.previous else { return }
                         try await RecordStore(kvs: client.keyValueStore).put(store: undo.storeArn, key: undo.key, value: undo.previous)
                     } catch where error.isAWSNotFound {}
                 }
-            case "restore-association" where !tearingDown:
-                let undo = try record.payload(AssociationUndo.self)
+            case .restoreAssociation(let undo) where !tearingDown:
                 try await setAssociation(undo.previous, replacing: undo.arn, distribution: undo.distribution, pathPattern: undo.pathPattern, context)
                 if undo.previous == nil {
                     for resource in context.ownedResources where resource.type == "function-association" && resource.id == associationKey { try context.release(resource) }
                 }
-            case "restore-function":
-                let undo = try record.payload(FunctionUndo.self)
+            case .restoreFunction(let undo):
                 try await context.perform("put back the previous code of function \(undo.name)") {
                     do {
                         let current = try await cloudFront.describeFunction(name: undo.name)
@@ -39,12 +36,12 @@ extension EdgeFunctionStep {
                         }
                     } catch where error.isAWSNotFound {}
                 }
-            case "delete-function" where !tearingDown:
-                try await deleteFunction(record.resource, context)
-            case "delete-store" where !tearingDown:
-                try await deleteStore(record.resource, context)
-            default:
-                continue
+            case .deleteFunction(let name) where !tearingDown:
+                try await deleteFunction(name, context)
+            case .deleteStore(let name) where !tearingDown:
+                try await deleteStore(name, context)
+            case .restoreRecord, .restoreAssociation, .deleteFunction, .deleteStore:
+                continue  // teardown removes these itself
             }
         }
         // A first run that failed adopted nothing worth keeping.

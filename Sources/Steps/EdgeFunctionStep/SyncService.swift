@@ -15,8 +15,8 @@ public struct SyncService: Sendable {
     public func run(_ argument: String?, watch: Bool) async -> ExitStatus {
         let console = workflows.console
         return await workflows.run {
-            let (name, _) = try await workflows.resolveWorkflowName(argument)
-            let state = try StateStore(root: workflows.stateRoot, workflow: name).load()
+            let (name, _, location) = try await workflows.resolveState(argument)
+            let state = try await location.store(for: name).load()
             let targets = EdgeFunctionSync.targets(in: state)
             guard !targets.isEmpty else {
                 throw SyncError.nothingToSync("workflow '\(name)' has no deployed edge-function step (no recorded storeArn); run 'ldedge deploy' first")

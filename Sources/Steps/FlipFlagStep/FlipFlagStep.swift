@@ -201,7 +201,7 @@ public struct FlipFlagStep: Step {
             }
         } else {
             guard input.create != false else { throw FlipFlagError.missingFlag(project: target.project, flag: input.flag) }
-            let undo = UndoRecord("delete-created-flag", resource: input.flag, data: .object(["project": .string(target.project)]))
+            let undo = FlipFlagUndo.deleteCreatedFlag(project: target.project)
             flag = try await context.perform("create flag \(target.project)/\(input.flag)", undo: undo) {
                 try await client.createBooleanFlag(
                     project: target.project, key: input.flag, name: input.name, description: input.description ?? "Created by ldedge for workflow \(context.workflowName)")
@@ -237,9 +237,7 @@ public struct FlipFlagStep: Step {
         client: LaunchDarklyClient, context: StepContext
     ) async throws {
         guard !instructions.isEmpty else { return }
-        let undo = UndoRecord(
-            "restore-targeting", resource: input.flag,
-            data: try LDEdgeCore.JSONValue(encoding: RestoreRecord(project: target.project, environment: target.environment, snapshot: before)))
+        let undo = FlipFlagUndo.restoreTargeting(RestoreRecord(project: target.project, environment: target.environment, snapshot: before))
         _ = try await context.perform("set \(input.flag) in \(target.project)/\(target.environment): \(describe)", undo: undo) {
             try await client.applySemanticPatch(
                 project: target.project, flag: input.flag, environment: target.environment, instructions: instructions,
@@ -325,22 +323,19 @@ public struct FlipFlagStep: Step {
 
     // MARK: Rollback and teardown
 
-    public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {
+    public func rollback(_ changes: [FlipFlagUndo], _ context: StepContext) async throws {
         let client = try LaunchDarklyAccess.client(context)
-        for record in records {
-            switch record.action {
-            case "restore-targeting":
-                let restore = try record.payload(RestoreRecord.self)
+        for change in changes {
+            switch change {
+            case .restoreTargeting(let restore):
                 try await restoreTargeting(restore.snapshot, project: restore.project, environment: restore.environment, client: client, context: context)
-            case "delete-created-flag":
-                let project = record.data["project"]?.stringValue ?? FlagTarget(self, context).project
+            case .deleteCreatedFlag(let recorded):
+                let project = recorded ?? FlagTarget(self, context).project
                 try await context.perform("delete flag \(project)/\(input.flag) created by this run") {
                     do { try await client.deleteFlag(project: project, key: input.flag) } catch LaunchDarklyError.notFound {}
                 }
                 for resource in context.ownedResources where resource.type == "launchdarkly-flag" { try context.release(resource) }
                 try context.forget("original")
-            default:
-                continue
             }
         }
         try context.forget("stage")

@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+import HTTPProbe
 import Foundation
 import LaunchDarkly
 import LaunchDarklyStepSupport
@@ -64,7 +64,20 @@ struct TargetingSnapshot: Codable, Equatable, Sendable {
 }
 
 /// What rollback needs to restore one change.
-struct RestoreRecord: Codable {
+/// What a flip-flag step undoes.
+public enum FlipFlagUndo: StepUndo {
+    /// Put the flag's targeting in one environment back as it was.
+    case restoreTargeting(RestoreRecord)
+    /// Delete the flag this run created (in `project`).
+    case deleteCreatedFlag(project: String?)
+
+    public static let legacyActions: [String: @Sendable (UndoRecord) throws -> FlipFlagUndo] = [
+        "restore-targeting": { .restoreTargeting(try $0.payload(RestoreRecord.self)) },
+        "delete-created-flag": { .deleteCreatedFlag(project: $0.data["project"]?.stringValue) },
+    ]
+}
+
+public struct RestoreRecord: Codable, Sendable {
     var project: String
     var environment: String
     var snapshot: TargetingSnapshot
@@ -215,13 +228,7 @@ struct StatusRange {
 enum Probe {
     static func ok(_ check: FlipFlagStep.Guard) async -> Bool {
         let range = StatusRange(check.expectStatus ?? "200-399")?.range ?? 200...399
-        do {
-            let request = HTTPClientRequest(url: check.url ?? "")
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
-            _ = try? await response.body.collect(upTo: 1 << 20)
-            return range.contains(Int(response.status.code))
-        } catch {
-            return false
-        }
+        guard let status = await HTTPProbe.status(get: check.url ?? "", timeout: 5) else { return false }
+        return range.contains(status)
     }
 }

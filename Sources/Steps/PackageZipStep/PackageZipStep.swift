@@ -11,13 +11,15 @@ import Synchronization
 /// largest entries, before anything is uploaded. The zip is content-addressed by its inputs (the
 /// files' paths, modes and bytes and the compression level): built once per run, reused by the
 /// re-plan and the apply, and not built at all when `<step>.zip.inputs` says the zip on disk came
-/// from exactly these inputs. Writes nothing but that record.
+/// from exactly these inputs. Writes nothing but that record. When the folder is not on this
+/// machine (another runner built and zipped it), the package the state records for that
+/// content-named folder is the plan's answer: no changes, nothing zipped.
 ///
 /// Rollback: nothing to undo outside the step's own build folder; the zip stays there and the
 /// next plan compares against it.
 ///
 /// Teardown: deletes the zip from the step's build folder.
-public struct PackageZipStep: Step {
+public struct PackageZipStep: BuildOutputStep {
     public struct Input: Decodable, Sendable {
         public var source: String
         public var eventType: EventType?
@@ -56,7 +58,7 @@ public struct PackageZipStep: Step {
         InputField("compressionLevel", .integer, default: "6", "deflate level 0-9"),
     ]
     public static let outputs: [OutputField] = [
-        OutputField("zip", "path of the zip"),
+        OutputField("zip", "path of the zip", role: .handlerPackage),
         OutputField("size", "size of the zip in bytes"),
         OutputField("sha256", "base64 SHA-256 of the zip, the form Lambda reports as CodeSha256"),
     ]
@@ -101,6 +103,14 @@ public struct PackageZipStep: Step {
         }
         let source = context.resolvePath(input.source)
         guard FileManager.default.fileExists(atPath: source.path) else {
+            if let recorded = recordedPackage(source: source, context) {
+                // A content-named build folder this step already zipped: the state knows the
+                // package, so nothing is built here unless a later step needs the bytes.
+                return StepPlan(
+                    changes: [PlannedChange(.none, destination.lastPathComponent,
+                                            detail: "unchanged: \(PackageSizeReport.format(recorded.size)), CodeSha256 \(recorded.sha256) (recorded; zipped here only if a later step needs it)")],
+                    outputs: ["zip": destination.path, "size": String(recorded.size), "sha256": recorded.sha256])
+            }
             return StepPlan(changes: [PlannedChange(.create, destination.lastPathComponent, detail: "zip \(source.path) once it is built")])
         }
         let package: Package
@@ -136,6 +146,14 @@ public struct PackageZipStep: Step {
         let package = try await self.package(source, destination: destination, context)
         if let problem = package.problem(eventType) { throw PackageZipError.overLimit(problem) }
         guard !package.isOnDisk else { return package.outputs(destination) }
+        try write(package, to: destination, context)
+        return package.outputs(destination)
+    }
+
+    /// Writes a package built in memory to its path (through a temporary file and a rename) with
+    /// its inputs record.
+    func write(_ package: Package, to destination: URL, _ context: StepContext) throws {
+        guard !package.isOnDisk else { return }
         guard let data = package.data else { throw PackageZipError.cannotWrite(destination.path, "the package was not built") }
         try FileManager.default.createDirectory(at: context.workDirectory, withIntermediateDirectories: true)
         let temporary = destination.appendingPathExtension("partial")
@@ -153,7 +171,6 @@ public struct PackageZipStep: Step {
         // What the zip on disk was built from, so the next run knows it without zipping again.
         Self.writeRecord(package, destination)
         context.progress("wrote \(destination.lastPathComponent): \(package.files) files, \(PackageSizeReport.format(package.size)), CodeSha256 \(package.digest)")
-        return package.outputs(destination)
     }
 
     /// The package for the folder as it is now: the zip on disk when it was built from exactly
@@ -198,7 +215,34 @@ public struct PackageZipStep: Step {
         return try? JSONDecoder().decode(PackageRecord.self, from: data)
     }
 
-    public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {}
+    /// What the state records of the package this step last made from a source with the same
+    /// name: build folders are named by their content, so the same name is the same package.
+    func recordedPackage(source: URL, _ context: StepContext) -> (sha256: String, size: Int)? {
+        guard let previous = context.previous, previous.status == .applied,
+              let recordedSource = previous.input["source"]?.stringValue,
+              URL(fileURLWithPath: recordedSource).lastPathComponent == source.lastPathComponent,
+              let sha256 = previous.outputs["sha256"], let size = previous.outputs["size"].flatMap(Int.init) else { return nil }
+        return (sha256, size)
+    }
+
+    /// Zips the recorded package again on this machine when it is not here, and checks that the
+    /// bytes are the recorded ones (same `CodeSha256`).
+    public func materialize(_ context: StepContext) async throws -> [String: String] {
+        let destination = zipPath(context)
+        let recorded = context.previous?.outputs["sha256"]
+        if let record = Self.record(destination), record.sha256 == recorded, FileManager.default.fileExists(atPath: destination.path) {
+            return ["zip": destination.path, "size": String(record.size), "sha256": record.sha256]
+        }
+        let source = context.resolvePath(input.source)
+        guard FileManager.default.fileExists(atPath: source.path) else { throw PackageZipError.sourceMissing(source.path) }
+        let package = try await self.package(source, destination: destination, context)
+        if let recorded, package.digest != recorded {
+            throw PackageZipError.notReproducible(recorded: recorded, rebuilt: package.digest)
+        }
+        try write(package, to: destination, context)
+        return package.outputs(destination)
+    }
+
 
     public func teardown(_ state: StepState, _ context: StepContext) async throws {
         let path = state.outputs["zip"].map { URL(fileURLWithPath: $0) } ?? zipPath(context)
@@ -297,9 +341,15 @@ final class PackageBuilds: Sendable {
 public enum PackageZipError: Error, CustomStringConvertible {
     case overLimit(String)
     case cannotWrite(String, String)
+    case sourceMissing(String)
+    case notReproducible(recorded: String, rebuilt: String)
 
     public var description: String {
         switch self {
+        case .sourceMissing(let path): return "the folder to zip, \(path), does not exist on this machine"
+        case .notReproducible(let recorded, let rebuilt):
+            return "zipping the recorded inputs again gave CodeSha256 \(rebuilt), not the deployed \(recorded): the build is not reproducible "
+                + "(an unpinned dependency, say); nothing was published. Pin the handler's dependencies to exact versions, then run 'ldedge deploy' to publish the new build"
         case .overLimit(let message): return message
         case .cannotWrite(let path, let reason): return "cannot write the package \(path): \(reason)"
         }

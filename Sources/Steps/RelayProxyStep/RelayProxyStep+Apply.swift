@@ -2,13 +2,36 @@ import AWS
 import Foundation
 import LDEdgeCore
 
-struct TaskDefinitionsUndo: Codable, Sendable {
+/// What a relay-proxy step undoes.
+public enum RelayProxyUndo: StepUndo {
+    case deleteService(ServiceUndo)
+    case restoreService(ServiceUndo)
+    case deregisterTaskDefinitions(TaskDefinitionsUndo)
+    case deleteCluster(String)
+    case deleteRolePolicy(role: String, policy: String)
+    case deleteRole(String)
+    case deleteSecret(String)
+    case deleteTable(String)
+
+    public static let legacyActions: [String: @Sendable (UndoRecord) throws -> RelayProxyUndo] = [
+        "delete-service": { .deleteService(try $0.payload(ServiceUndo.self)) },
+        "restore-service": { .restoreService(try $0.payload(ServiceUndo.self)) },
+        "deregister-task-definitions": { .deregisterTaskDefinitions(try $0.payload(TaskDefinitionsUndo.self)) },
+        "delete-cluster": { .deleteCluster($0.resource) },
+        "delete-role-policy": { .deleteRolePolicy(role: $0.resource, policy: $0.data.stringValue ?? "") },
+        "delete-role": { .deleteRole($0.resource) },
+        "delete-secret": { .deleteSecret($0.resource) },
+        "delete-table": { .deleteTable($0.resource) },
+    ]
+}
+
+public struct TaskDefinitionsUndo: Codable, Sendable {
     var family: String
     /// ACTIVE revisions before the registration; any other is this run's.
     var keep: [String]
 }
 
-struct ServiceUndo: Codable, Sendable {
+public struct ServiceUndo: Codable, Sendable {
     var cluster: String
     var service: String
     var taskDefinition: String?
@@ -26,7 +49,7 @@ extension RelayProxyStep {
         // 1. The table, ACTIVE before anything points at it.
         var tableArn = data.tableArn ?? ""
         if data.createTable {
-            let table = try await context.perform("create dynamodb table \(input.table)", undo: UndoRecord("delete-table", resource: input.table)) {
+            let table = try await context.perform("create dynamodb table \(input.table)", undo: RelayProxyUndo.deleteTable(input.table)) {
                 try await client.dynamoDB.createTable(name: input.table, partitionKey: "namespace", sortKey: "key",
                                                       tags: ["ldedge:workflow": context.workflowName, "ldedge:step": id])
             }
@@ -44,7 +67,7 @@ extension RelayProxyStep {
         var secretArn = data.secretArn ?? ""
         if data.createSecret {
             let key = try await sdkKey(context)
-            let secret = try await context.perform("create secret \(names.secret)", undo: UndoRecord("delete-secret", resource: names.secret)) {
+            let secret = try await context.perform("create secret \(names.secret)", undo: RelayProxyUndo.deleteSecret(names.secret)) {
                 try await client.secretsManager.createSecret(name: names.secret, secretString: key,
                                                              description: "LaunchDarkly SDK key for the Relay Proxy of ldedge workflow \(context.workflowName)",
                                                              tags: ["ldedge:workflow": context.workflowName, "ldedge:step": id])
@@ -67,7 +90,7 @@ extension RelayProxyStep {
 
         // 4. Cluster, task definition, service.
         if data.createCluster {
-            try await context.perform("create ecs cluster \(names.cluster)", undo: UndoRecord("delete-cluster", resource: names.cluster)) {
+            try await context.perform("create ecs cluster \(names.cluster)", undo: RelayProxyUndo.deleteCluster(names.cluster)) {
                 try await ecs.createCluster(name: names.cluster, tags: ["ldedge:workflow": context.workflowName])
             }
             try context.own(Resource(type: "cluster", id: names.cluster, attributes: ["region": data.region]))
@@ -75,13 +98,13 @@ extension RelayProxyStep {
         var taskDefinitionArn = data.taskDefinitionArn ?? ""
         if data.registerTaskDefinition {
             let keep = try await ecs.listTaskDefinitions(familyPrefix: names.family)
-            let undo = try JSONValue(encoding: TaskDefinitionsUndo(family: names.family, keep: keep))
+            let undo = RelayProxyUndo.deregisterTaskDefinitions(TaskDefinitionsUndo(family: names.family, keep: keep))
             let request = ECSFargateTaskDefinitionRequest(
                 family: names.family, taskRoleArn: taskRoleArn, executionRoleArn: executionRoleArn, cpu: cpu, memory: memory,
                 containers: [RelayStack.container(self, region: data.region, tableName: input.table, secretArn: secretArn)],
                 tags: ["ldedge:workflow": context.workflowName])
             let registered = try await context.perform("register task definition \(names.family)",
-                                                       undo: UndoRecord("deregister-task-definitions", resource: names.family, data: undo)) {
+                                                       undo: undo) {
                 try await ecs.registerTaskDefinition(request)
             }
             taskDefinitionArn = registered.taskDefinitionArn
@@ -92,17 +115,17 @@ extension RelayProxyStep {
                 cluster: names.cluster, serviceName: names.service, taskDefinition: taskDefinitionArn, desiredCount: desiredCount,
                 subnets: data.subnets, securityGroups: input.securityGroups ?? [], assignPublicIp: input.assignPublicIp ?? true,
                 tags: ["ldedge:workflow": context.workflowName])
-            let undo = try JSONValue(encoding: ServiceUndo(cluster: names.cluster, service: names.service))
-            try await context.perform("create ecs service \(names.service)", undo: UndoRecord("delete-service", resource: names.service, data: undo)) {
+            let undo = RelayProxyUndo.deleteService(ServiceUndo(cluster: names.cluster, service: names.service))
+            try await context.perform("create ecs service \(names.service)", undo: undo) {
                 try await ecs.createService(request)
             }
             try context.own(Resource(type: "service", id: names.service, attributes: ["cluster": names.cluster]))
         } else if data.updateService {
             let current = try await ecs.serviceIfPresent(cluster: names.cluster, service: names.service)
-            let undo = try JSONValue(encoding: ServiceUndo(cluster: names.cluster, service: names.service,
-                                                           taskDefinition: current?.taskDefinition, desiredCount: current?.desiredCount))
+            let undo = RelayProxyUndo.restoreService(ServiceUndo(cluster: names.cluster, service: names.service,
+                                                                 taskDefinition: current?.taskDefinition, desiredCount: current?.desiredCount))
             try await context.perform("update ecs service \(names.service) to \(desiredCount) task(s) of \(taskDefinitionArn)",
-                                      undo: UndoRecord("restore-service", resource: names.service, data: undo)) {
+                                      undo: undo) {
                 try await ecs.updateService(cluster: names.cluster, service: names.service, desiredCount: desiredCount, taskDefinition: taskDefinitionArn)
             }
         }
@@ -111,7 +134,7 @@ extension RelayProxyStep {
     }
 
     func createRole(_ name: String, purpose: String, _ context: StepContext, _ iam: IAMClient) async throws -> String {
-        let role = try await context.perform("create role \(name)", undo: UndoRecord("delete-role", resource: name)) {
+        let role = try await context.perform("create role \(name)", undo: RelayProxyUndo.deleteRole(name)) {
             try await iam.createRole(name: name, assumeRolePolicyDocument: RelayStack.ecsTasksTrustPolicy,
                                      description: "\(purpose) (ldedge workflow \(context.workflowName))")
         }
@@ -122,7 +145,7 @@ extension RelayProxyStep {
     /// Puts the role's only inline policy, unless it already reads exactly so.
     func putPolicy(_ document: String, named policy: String, on role: String, _ context: StepContext, _ iam: IAMClient) async throws {
         if let current = try? await iam.getRolePolicy(roleName: role, policyName: policy), Self.sameJSON(current, document) { return }
-        try await context.perform("put inline policy \(policy) on role \(role)", undo: UndoRecord("delete-role-policy", resource: role, data: .string(policy))) {
+        try await context.perform("put inline policy \(policy) on role \(role)", undo: RelayProxyUndo.deleteRolePolicy(role: role, policy: policy)) {
             try await iam.putRolePolicy(roleName: role, policyName: policy, policyDocument: document)
         }
     }

@@ -6,40 +6,34 @@ import LDEdgeCore
 extension RelayProxyStep {
     // MARK: Rollback
 
-    public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {
-        for record in records {
-            switch record.action {
-            case "delete-service":
-                let undo = try record.payload(ServiceUndo.self)
+    public func rollback(_ changes: [RelayProxyUndo], _ context: StepContext) async throws {
+        for change in changes {
+            switch change {
+            case .deleteService(let undo):
                 try await deleteService(cluster: undo.cluster, service: undo.service, context)
-            case "restore-service":
-                let undo = try record.payload(ServiceUndo.self)
+            case .restoreService(let undo):
                 let ecs = try client(context).ecs
                 try await context.perform("put ecs service \(undo.service) back to \(undo.desiredCount ?? 0) task(s) of \(undo.taskDefinition ?? "-")") {
                     do {
                         try await ecs.updateService(cluster: undo.cluster, service: undo.service, desiredCount: undo.desiredCount, taskDefinition: undo.taskDefinition)
                     } catch where error.isAWSNotFound {}
                 }
-            case "deregister-task-definitions":
-                let undo = try record.payload(TaskDefinitionsUndo.self)
+            case .deregisterTaskDefinitions(let undo):
                 let active = try await client(context).ecs.listTaskDefinitions(familyPrefix: undo.family)
                 for arn in active where !undo.keep.contains(arn) { try await deregister(arn, context) }
-            case "delete-cluster":
-                try await deleteCluster(record.resource, context)
-            case "delete-role-policy":
-                let policy = record.data.stringValue ?? ""
+            case .deleteCluster(let cluster):
+                try await deleteCluster(cluster, context)
+            case .deleteRolePolicy(let role, let policy):
                 let iam = try client(context).iam
-                try await context.perform("delete inline policy \(policy) of role \(record.resource)") {
-                    do { try await iam.deleteRolePolicy(roleName: record.resource, policyName: policy) } catch where error.isAWSNotFound {}
+                try await context.perform("delete inline policy \(policy) of role \(role)") {
+                    do { try await iam.deleteRolePolicy(roleName: role, policyName: policy) } catch where error.isAWSNotFound {}
                 }
-            case "delete-role":
-                try await deleteRole(record.resource, context)
-            case "delete-secret":
-                try await deleteSecret(record.resource, context)
-            case "delete-table":
-                try await deleteTable(record.resource, context)
-            default:
-                continue
+            case .deleteRole(let role):
+                try await deleteRole(role, context)
+            case .deleteSecret(let secret):
+                try await deleteSecret(secret, context)
+            case .deleteTable(let table):
+                try await deleteTable(table, context)
             }
         }
         // A first run that failed adopted nothing worth keeping.

@@ -64,7 +64,7 @@ public struct RunStep: Step {
     }
 
     public func apply(_ plan: StepPlan, _ context: StepContext) async throws -> [String: String] {
-        let undo = input.undo.map { UndoRecord("run undo command", resource: "command", data: .string($0)) }
+        let undo = input.undo.map { RunUndo.runCommand($0) }
         let (command, folder, variables) = (input.run, directory(context), environment(context))
         let result = try await context.perform("run: \(input.run)", undo: undo) {
             // Ctrl-C stops the command and everything it started (as make does), then the run rolls back.
@@ -84,9 +84,9 @@ public struct RunStep: Step {
         return ["stdout": result.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "exitCode": String(result.status)]
     }
 
-    public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {
-        for record in records where record.action == "run undo command" {
-            guard let command = record.data.stringValue else { continue }
+    public func rollback(_ changes: [RunUndo], _ context: StepContext) async throws {
+        for change in changes {
+            guard case .runCommand(let command) = change else { continue }
             try await runUndo(command, context)
         }
         for resource in context.ownedResources { try context.release(resource) }
@@ -162,4 +162,13 @@ enum Shell {
             throw RunStepError.cannotStart(command: command, reason: error.description)
         }
     }
+}
+
+/// What a run step undoes: its `undo:` command.
+public enum RunUndo: StepUndo {
+    case runCommand(String)
+
+    public static let legacyActions: [String: @Sendable (UndoRecord) throws -> RunUndo] = [
+        "run undo command": { record in .runCommand(record.data.stringValue ?? "") },
+    ]
 }

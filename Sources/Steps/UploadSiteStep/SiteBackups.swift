@@ -4,7 +4,7 @@ import LDEdgeCore
 import Synchronization
 
 /// An object as it was before ldedge overwrote or deleted it, kept in the step's work folder.
-struct KeptObject: Codable, Hashable, Sendable {
+public struct KeptObject: Codable, Hashable, Sendable {
     var key: String
     /// File name of the kept bytes in the backup folder (their MD5: identical contents are stored once).
     var backup: String
@@ -12,8 +12,21 @@ struct KeptObject: Codable, Hashable, Sendable {
     var cacheControl: String?
 }
 
+/// What an upload-site step undoes.
+public enum UploadSiteUndo: StepUndo {
+    /// Put back overwritten or deleted objects from their recovery copies, delete created ones.
+    case restoreObjects(ObjectsUndo)
+    /// Empty and delete a bucket the run created.
+    case deleteBucket(String)
+
+    public static let legacyActions: [String: @Sendable (UndoRecord) throws -> UploadSiteUndo] = [
+        "restore-objects": { .restoreObjects(try $0.payload(ObjectsUndo.self)) },
+        "delete-bucket": { .deleteBucket($0.resource) },
+    ]
+}
+
 /// How to undo one batch of object changes.
-struct ObjectsUndo: Codable, Sendable {
+public struct ObjectsUndo: Codable, Sendable {
     var bucket: String
     /// Keys that did not exist before the change: deleted on undo.
     var created: [String]
@@ -45,43 +58,35 @@ struct SiteMemory: Codable, Sendable {
     }
 }
 
-/// Local copies of objects, written before they are overwritten or deleted.
+/// Copies of objects, kept in the state backend before they are overwritten or deleted, so a
+/// rollback or teardown on any machine can put them back byte for byte.
 struct BackupStore {
-    let folder: URL
+    let context: StepContext
 
-    init(_ folder: URL) { self.folder = folder }
+    init(_ context: StepContext) { self.context = context }
 
     func keep(_ keys: [String], bucket: String, s3: S3Client) async throws -> [KeptObject] {
         guard !keys.isEmpty else { return [] }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let collected = KeptCollector()
-        let folder = self.folder
+        let context = self.context
         try await forEachConcurrently(keys, limit: 16) { key in
             let (body, metadata) = try await s3.getObject(bucket: bucket, key: key)
             let name = ContentDigest.md5Hex(body)
-            let file = folder.appendingPathComponent(name)
-            if !FileManager.default.fileExists(atPath: file.path) {
-                try body.write(to: file, options: .atomic)
-            }
+            try await context.keepCopy(name, body)
             collected.add(KeptObject(key: key, backup: name, contentType: metadata.contentType, cacheControl: metadata.cacheControl))
         }
         return collected.objects.sorted { $0.key < $1.key }
     }
 
     func restore(_ objects: [KeptObject], bucket: String, s3: S3Client) async throws {
-        let folder = self.folder
+        let context = self.context
         try await forEachConcurrently(objects, limit: 16) { object in
-            let file = folder.appendingPathComponent(object.backup)
-            guard let body = FileManager.default.contents(atPath: file.path) else {
-                throw UploadSiteError.backupMissing(key: object.key, path: file.path)
+            guard let body = try await context.keptCopy(object.backup) else {
+                throw UploadSiteError.backupMissing(key: object.key, path: "\(context.copyLocation)/\(object.backup)")
             }
             let options = S3PutObjectOptions(contentType: object.contentType, cacheControl: object.cacheControl)
             try await s3.putObject(bucket: bucket, key: object.key, body: body, options: options)
         }
-    }
-
-    func removeAll() {
-        try? FileManager.default.removeItem(at: folder)
     }
 }
 

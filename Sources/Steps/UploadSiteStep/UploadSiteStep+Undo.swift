@@ -6,13 +6,12 @@ import LDEdgeCore
 extension UploadSiteStep {
     // MARK: Rollback
 
-    public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {
+    public func rollback(_ changes: [UploadSiteUndo], _ context: StepContext) async throws {
         let s3 = try context.awsClient().s3
-        let backups = BackupStore(context.workDirectory.appendingPathComponent("backups"))
-        for record in records {
-            switch record.action {
-            case "restore-objects":
-                let undo = try record.payload(ObjectsUndo.self)
+        let backups = BackupStore(context)
+        for change in changes {
+            switch change {
+            case .restoreObjects(let undo):
                 guard !undo.created.isEmpty || !undo.restore.isEmpty else { continue }
                 try await context.perform("put back \(undo.restore.count) and remove \(undo.created.count) objects in s3://\(undo.bucket)") {
                     do {
@@ -20,16 +19,13 @@ extension UploadSiteStep {
                         try await backups.restore(undo.restore, bucket: undo.bucket, s3: s3)
                     } catch where error.awsCode == "NoSuchBucket" {}
                 }
-            case "delete-bucket":
-                let bucket = record.resource
+            case .deleteBucket(let bucket):
                 try await context.perform("empty and delete bucket \(bucket)") {
                     try await Self.emptyAndDelete(bucket, s3: s3)
                 }
                 for resource in context.ownedResources where resource.type == "bucket" && resource.id == bucket {
                     try context.release(resource)
                 }
-            default:
-                continue
             }
         }
         // A first run that failed leaves nothing adopted or remembered behind.
@@ -43,7 +39,7 @@ extension UploadSiteStep {
 
     public func teardown(_ state: StepState, _ context: StepContext) async throws {
         let s3 = try context.awsClient().s3
-        let backups = BackupStore(context.workDirectory.appendingPathComponent("backups"))
+        let backups = BackupStore(context)
         for resource in state.resources where resource.type == "bucket" {
             if resource.adopted {
                 let memory = context.recall("memory", as: SiteMemory.self) ?? SiteMemory()
@@ -62,7 +58,6 @@ extension UploadSiteStep {
             }
             try context.release(resource)
         }
-        backups.removeAll()
     }
 
     static func deleteKeys(_ keys: [String], bucket: String, s3: S3Client) async throws {

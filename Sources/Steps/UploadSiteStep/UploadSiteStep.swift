@@ -198,7 +198,7 @@ public struct UploadSiteStep: Step {
         let bucket = sync.bucket
         var memory = context.recall("memory", as: SiteMemory.self) ?? SiteMemory()
         if sync.createBucket {
-            try await context.perform("create bucket \(bucket)", undo: UndoRecord("delete-bucket", resource: bucket)) {
+            try await context.perform("create bucket \(bucket)", undo: UploadSiteUndo.deleteBucket(bucket)) {
                 try await s3.createBucket(bucket)
             }
             try context.own(Resource(type: "bucket", id: bucket))
@@ -215,15 +215,14 @@ public struct UploadSiteStep: Step {
         } else if !context.ownedResources.contains(where: { $0.type == "bucket" && $0.id == bucket }) {
             try context.own(Resource(type: "bucket", id: bucket, adopted: true))
         }
-        let backups = BackupStore(context.workDirectory.appendingPathComponent("backups"))
+        let backups = BackupStore(context)
 
         if !sync.uploads.isEmpty {
             // Keep what is about to be overwritten, so rollback can put it back byte for byte.
             let replaced = sync.uploads.filter { $0.replaces != nil }.map(\.key)
             let kept = try await backups.keep(replaced, bucket: bucket, s3: s3)
             let created = sync.uploads.filter { $0.replaces == nil }.map(\.key)
-            let undo = UndoRecord("restore-objects", resource: "s3://\(bucket)/\(sync.prefix)",
-                                  data: try JSONValue(encoding: ObjectsUndo(bucket: bucket, created: created, restore: kept)))
+            let undo = UploadSiteUndo.restoreObjects(ObjectsUndo(bucket: bucket, created: created, restore: kept))
             let bytes = sync.uploads.reduce(0) { $0 + $1.file.size }
             try await context.perform("upload \(sync.uploads.count) files (\(Self.bytes(bytes))) to s3://\(bucket)/\(sync.prefix)", undo: undo) {
                 try await SiteUploader(s3: s3, bucket: bucket, root: URL(fileURLWithPath: sync.root), cacheControl: input.cacheControlValue,
@@ -233,8 +232,7 @@ public struct UploadSiteStep: Step {
         }
         if !sync.deletes.isEmpty {
             let kept = try await backups.keep(sync.deletes, bucket: bucket, s3: s3)
-            let undo = UndoRecord("restore-objects", resource: "s3://\(bucket)/\(sync.prefix)",
-                                  data: try JSONValue(encoding: ObjectsUndo(bucket: bucket, created: [], restore: kept)))
+            let undo = UploadSiteUndo.restoreObjects(ObjectsUndo(bucket: bucket, created: [], restore: kept))
             try await context.perform("delete \(sync.deletes.count) objects from s3://\(bucket)/\(sync.prefix)", undo: undo) {
                 let result = try await s3.deleteObjects(bucket: bucket, keys: sync.deletes)
                 if let failure = result.failures.first { throw UploadSiteError.deleteFailed(key: failure.key, reason: failure.message) }

@@ -69,11 +69,6 @@ public struct PublishParameterStep: Step {
     }
 
     /// The undo payload of one write: the value to put back (nil: delete the parameter).
-    struct Undo: Codable {
-        var name: String
-        var previous: String?
-    }
-
     public func plan(_ context: StepContext) async throws -> StepPlan {
         guard context.isKnown(input.value) else {
             return StepPlan(changes: [PlannedChange(.update, "parameter \(input.name)", detail: "value known after earlier steps apply")])
@@ -94,7 +89,7 @@ public struct PublishParameterStep: Step {
     public func apply(_ plan: StepPlan, _ context: StepContext) async throws -> [String: String] {
         let ssm = try context.awsClient().ssm
         let previous = try plan.data.decode(PlanData.self).previous
-        let undo = UndoRecord("restore-parameter", resource: input.name, data: try JSONValue(encoding: Undo(name: input.name, previous: previous)))
+        let undo = ParameterUndo.restoreParameter(name: input.name, previous: previous)
         let version = try await context.perform("put parameter \(input.name)", undo: undo) {
             try await ssm.putParameter(name: input.name, value: input.value, description: input.description, overwrite: true)
         }
@@ -107,11 +102,13 @@ public struct PublishParameterStep: Step {
         return ["name": input.name, "version": String(version)]
     }
 
-    public func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {
+    public func rollback(_ changes: [ParameterUndo], _ context: StepContext) async throws {
         let ssm = try context.awsClient().ssm
-        for record in records where record.action == "restore-parameter" {
-            let undo = try record.payload(Undo.self)
-            try await restore(undo.name, to: undo.previous, ssm, context)
+        for change in changes {
+            switch change {
+            case .restoreParameter(let name, let previous):
+                try await restore(name, to: previous, ssm, context)
+            }
         }
         // First applied in this run: nothing it owns predates the run.
         if context.previous?.previous == nil {
@@ -136,4 +133,9 @@ public struct PublishParameterStep: Step {
             try await context.perform("delete parameter \(name)") { try await ssm.deleteParameter(name: name) }
         }
     }
+}
+
+/// What a publish-parameter step undoes: put a parameter back to its value before the run (nil: delete it).
+public enum ParameterUndo: StepUndo {
+    case restoreParameter(name: String, previous: String?)
 }

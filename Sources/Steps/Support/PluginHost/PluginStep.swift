@@ -49,11 +49,16 @@ struct PluginStep: Step {
     }
 
     func rollback(_ records: [UndoRecord], _ context: StepContext) async throws {
-        if !records.isEmpty {
-            let undo = records.map { record in
+        try await rollback(changes: records.map { UndoChange(undo: $0, uncertain: false) }, context)
+    }
+
+    /// Plugins get each record with whether its change is known to have happened.
+    func rollback(changes: [UndoChange<UndoRecord>], _ context: StepContext) async throws {
+        if !changes.isEmpty {
+            let undo = changes.map { change in
                 JSONValue.object([
-                    "action": .string(record.action), "resource": .string(record.resource),
-                    "undo": record.data, "uncertain": .bool(record.uncertain),
+                    "action": .string(change.undo.action), "resource": .string(change.undo.resource),
+                    "undo": change.undo.data, "uncertain": .bool(change.uncertain),
                 ])
             }
             _ = try await call("rollback", ["undo": .array(undo)], context)
