@@ -119,7 +119,7 @@ extension EdgeFunctionStep {
             }
             if context.options["no-wait"] == nil { try await waitDeployed(context) }
         }
-        return ["functionArn": functionArn, "storeArn": storeArn, "recordKey": recordKey, "record": record, "newPrefix": newPrefix]
+        return ["functionArn": functionArn, "storeArn": storeArn, "recordKey": recordKey, "record": record, "newPrefix": newPrefix, "distribution": input.distribution]
     }
 
     var associationKey: String { "\(input.distribution)/\(input.pathPattern ?? "default")/\(Self.eventType)" }

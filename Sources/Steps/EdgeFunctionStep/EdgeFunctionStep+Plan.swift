@@ -114,7 +114,7 @@ extension EdgeFunctionStep {
 
         var outputs: [String: String] = [:]
         if let functionArn = data.functionArn, let storeArn = data.storeArn, let record = data.record {
-            outputs = ["functionArn": functionArn, "storeArn": storeArn, "recordKey": recordKey, "record": record, "newPrefix": newPrefix]
+            outputs = ["functionArn": functionArn, "storeArn": storeArn, "recordKey": recordKey, "record": record, "newPrefix": newPrefix, "distribution": input.distribution]
         }
         let complete = !changes.contains { $0.action != .none }
         return StepPlan(changes: changes, findings: findings, outputs: complete ? outputs : [:], data: try JSONValue(encoding: data))

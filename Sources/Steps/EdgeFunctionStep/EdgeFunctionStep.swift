@@ -69,7 +69,8 @@ public struct EdgeFunctionStep: Step {
         OutputField("storeArn", "the KeyValueStore ARN"),
         OutputField("recordKey", "the store key holding the flag's record"),
         OutputField("record", "the record the store holds (version, on/off, fallthrough)"),
-        OutputField("newPrefix", "the new site's path prefix (what ldedge invoke counts as the new site)"),
+        OutputField("newPrefix", "the new site's path prefix (what ldedge invoke counts as the new site)", role: .newSitePrefix),
+        OutputField("distribution", "the distribution the function runs on", role: .distributionID),
     ]
 
     public let id: String
