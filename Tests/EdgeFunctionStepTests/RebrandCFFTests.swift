@@ -75,6 +75,11 @@ final class RebrandCFFTests: XCTestCase {
         XCTAssertEqual(half.inconsistent, 0)
         XCTAssertTrue((0.45...0.55).contains(half.newShare), "50/50 rollout gave \(half.newShare * 100)% new site")
 
+        let one = try ldedge(["invoke", "workflows/rebrand-cff.yaml", "--ip", "203.0.113.9", "--querystring", "a=1"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        XCTAssertTrue(one.stdout.contains("CloudFront Function") && (one.stdout.contains("302 /site/beta/index.html?a=1 (new site")
+            || one.stdout.contains("forwarded /site/index.html (old site")), one.stdout)
+
         let rollout = try ldedge(["rollout", "workflows/rebrand-cff.yaml", "--percent", "100", "--yes"])
         XCTAssertEqual(rollout.status, 0, rollout.stderr)
         XCTAssertEqual(try split(1_000).newSite, 1_000, "100% rollout: every visitor on the new site at the next request")
