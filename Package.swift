@@ -107,7 +107,8 @@ let package = Package(
         step("RelayProxyStep", ["AWS", "AWSStepSupport", "LaunchDarkly", .product(name: "Crypto", package: "swift-crypto")]),
         // CloudFront Functions + KeyValueStore target (docs/cloudfront-functions.md).
         step("EdgeFunctionStep", [
-            "AWS", "AWSStepSupport", "LaunchDarkly", "LaunchDarklyStepSupport", "Invoke", "ChildProcess", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            "AWS", "AWSStepSupport", "LaunchDarkly", "LaunchDarklyStepSupport", "Invoke", "ChildProcess", "Archive",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         step("FlipFlagStep", ["LaunchDarkly", "LaunchDarklyStepSupport", "AWS", "AWSStepSupport", "HTTPProbe"]),
         // Plain HTTP checks for steps (a guard's URL probe, a package registry's reachability).

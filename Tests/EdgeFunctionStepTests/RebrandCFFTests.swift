@@ -212,6 +212,19 @@ final class RebrandCFFTests: XCTestCase {
     /// A fault at every mutating AWS call of a first deploy: rollback leaves no store, function,
     /// association, distribution or bucket, and the flag as it was.
     func testFaultAtEveryMutatingCallRollsBackToNothing() async throws {
+        try await sweepFaults(reconcile: false)
+    }
+
+    /// The same with the scheduled reconciler: its secret, role, function and schedule go too.
+    func testFaultAtEveryMutatingCallWithTheScheduledReconcilerRollsBackToNothing() async throws {
+        let file = project.file("workflows/rebrand-cff.yaml")
+        let workflow = try String(contentsOf: file, encoding: .utf8)
+            .replacingOccurrences(of: "      mode: redirect\n", with: "      mode: redirect\n      reconcile: rate(5 minutes)\n")
+        try workflow.write(to: file, atomically: true, encoding: .utf8)
+        try await sweepFaults(reconcile: true)
+    }
+
+    func sweepFaults(reconcile: Bool) async throws {
         let registry = StepRegistry.builtin
         let path = project.file("workflows/rebrand-cff.yaml").path
         func engine(_ root: String) -> Engine {
@@ -246,13 +259,16 @@ final class RebrandCFFTests: XCTestCase {
             let after = try await emulator.inventory().ignoringVolatileFields
             let (functions, stores) = try await EdgeFixtures.inventory(emulator)
             let flag = try await client.flagIfExists(project: "default", key: "rebrand")
-            if after != before || !functions.isEmpty || !stores.isEmpty || flag != nil {
+            let aws = emulator.client()
+            let rule = try await aws.eventBridge.ruleIfPresent(name: "rebrand-cff-edge-sync")
+            let secret = try await aws.secretsManager.secretIfPresent(id: "ldedge/rebrand-cff/edge/sdk-key")
+            if after != before || !functions.isEmpty || !stores.isEmpty || flag != nil || rule != nil || (secret != nil && secret?.deletedDate == nil) {
                 failures.append("\(label): left \(functions.keys.sorted()) \(stores.keys.sorted()) flag \(flag != nil); inventory equal: \(after == before)")
             } else {
                 clean += 1
             }
         }
-        print("rebrand-cff: \(clean) of \(calls.count) injected faults rolled back to nothing")
+        print("rebrand-cff\(reconcile ? " with the scheduled reconciler" : ""): \(clean) of \(calls.count) injected faults rolled back to nothing")
         XCTAssertEqual(clean, calls.count, failures.joined(separator: "\n"))
     }
 }

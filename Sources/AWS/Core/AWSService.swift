@@ -17,6 +17,8 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
     case ssm
     /// The CloudFront KeyValueStore data plane (keys and values); signed with SigV4A only.
     case cloudFrontKeyValueStore = "cloudfront-keyvaluestore"
+    /// EventBridge (schedules for the edge-function reconciler).
+    case events
 
     /// The name used in the SigV4 credential scope.
     public var signingName: String { rawValue }
@@ -37,6 +39,7 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .cloudWatch: return "CLOUDWATCH"
         case .ssm: return "SSM"
         case .cloudFrontKeyValueStore: return "CLOUDFRONT_KEYVALUESTORE"
+        case .events: return "EVENTBRIDGE"
         }
     }
 
@@ -55,11 +58,12 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .cloudWatch: return "CloudWatch"
         case .ssm: return "SSM"
         case .cloudFrontKeyValueStore: return "CloudFront KeyValueStore"
+        case .events: return "EventBridge"
         }
     }
 
     /// Services whose errors are JSON (`__type`, `message`) rather than XML.
-    public var answersInJSON: Bool { self == .lambda || self == .dynamoDB || self == .secretsManager || self == .ecs || self == .logs || self == .ssm || self == .cloudFrontKeyValueStore }
+    public var answersInJSON: Bool { self == .lambda || self == .dynamoDB || self == .secretsManager || self == .ecs || self == .logs || self == .ssm || self == .cloudFrontKeyValueStore || self == .events }
 
     /// Global services are signed for us-east-1 whatever the configured region.
     public var isGlobal: Bool { self == .iam || self == .cloudFront }
@@ -87,6 +91,7 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .ssm: return URL(string: "https://ssm.\(region).\(suffix)")
         // Global; each request goes to `{account}.cloudfront-kvs.global.api.aws` (AWSHTTPRequest.hostPrefix).
         case .cloudFrontKeyValueStore: return URL(string: "https://cloudfront-kvs.global.api.aws")
+        case .events: return URL(string: "https://events.\(region).\(suffix)")
         }
     }
 }

@@ -33,6 +33,11 @@ public enum EdgeFunctionUndo: StepUndo {
     case deleteFunction(String)
     case restoreFunction(FunctionUndo)
     case restoreAssociation(FunctionAssociationUndo)
+    // The scheduled reconciler (`reconcile:`).
+    case deleteSecret(region: String, name: String)
+    case deleteRole(String)
+    case deleteLambda(region: String, name: String)
+    case deleteRule(region: String, name: String)
 }
 
 extension EdgeFunctionStep {
@@ -118,6 +123,9 @@ extension EdgeFunctionStep {
                 try context.own(Resource(type: "function-association", id: key, attributes: ["distribution": input.distribution, "previous": previous ?? ""]))
             }
             if context.options["no-wait"] == nil { try await waitDeployed(context) }
+        }
+        if input.reconcile != nil {
+            try await applyReconciler(storeArn: storeArn, source: try await FlagSource.resolve(self, context), context)
         }
         return ["functionArn": functionArn, "storeArn": storeArn, "recordKey": recordKey, "record": record, "newPrefix": newPrefix, "distribution": input.distribution]
     }

@@ -112,6 +112,8 @@ extension EdgeFunctionStep {
                                          before: data.currentRecord.map { FlagRecord.summary($0) }, after: FlagRecord.summary(data.record)))
         }
 
+        changes += try await planReconciler(context)
+
         var outputs: [String: String] = [:]
         if let functionArn = data.functionArn, let storeArn = data.storeArn, let record = data.record {
             outputs = ["functionArn": functionArn, "storeArn": storeArn, "recordKey": recordKey, "record": record, "newPrefix": newPrefix, "distribution": input.distribution]

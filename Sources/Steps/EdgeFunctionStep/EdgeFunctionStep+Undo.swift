@@ -40,7 +40,16 @@ extension EdgeFunctionStep {
                 try await deleteFunction(name, context)
             case .deleteStore(let name) where !tearingDown:
                 try await deleteStore(name, context)
-            case .restoreRecord, .restoreAssociation, .deleteFunction, .deleteStore:
+            case .deleteRule(let region, let name) where !tearingDown:
+                try await deleteRule(name, region: region, context)
+            case .deleteLambda(let region, let name) where !tearingDown:
+                try await deleteLambda(name, region: region, context)
+            case .deleteRole(let name) where !tearingDown:
+                try await context.deleteRole(name, iam: try clients(context).iam)
+                for resource in context.ownedResources where resource.type == "reconciler-role" && resource.id == name { try context.release(resource) }
+            case .deleteSecret(let region, let name) where !tearingDown:
+                try await deleteSecret(name, region: region, context)
+            case .restoreRecord, .restoreAssociation, .deleteFunction, .deleteStore, .deleteRule, .deleteLambda, .deleteRole, .deleteSecret:
                 continue  // teardown removes these itself
             }
         }
@@ -53,6 +62,8 @@ extension EdgeFunctionStep {
     // MARK: Teardown
 
     public func teardown(_ state: StepState, _ context: StepContext) async throws {
+        // 0. The scheduled reconciler first, so it writes no record while the rest goes.
+        try await teardownReconciler(state, context)
         // 1. The association, back to what the behavior ran before (usually nothing); CloudFront deploys that.
         for resource in state.resources where resource.type == "function-association" {
             let arn = state.resources.first { $0.type == "cloudfront-function" }?.attributes["arn"] ?? ""

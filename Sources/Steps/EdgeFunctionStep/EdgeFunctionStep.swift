@@ -38,6 +38,8 @@ public struct EdgeFunctionStep: Step {
         public var waitTimeout: Int?
         public var pollInterval: Double?
         public var sdkKey: String?
+        public var reconcile: String?
+        public var reconcileRegion: String?
     }
 
     public static let kind = "edge-function"
@@ -63,6 +65,8 @@ public struct EdgeFunctionStep: Step {
         InputField("waitTimeout", .integer, default: "1800", "seconds to wait for the distribution to deploy"),
         InputField("pollInterval", .number, default: "20", "seconds between status checks"),
         InputField("sdkKey", .string, secret: true, "SDK key to read the flag with (else LD_SDK_KEY, else the LaunchDarkly environment's)"),
+        InputField("reconcile", .string, "deploy ldedge sync to AWS on this EventBridge schedule (rate(1 minute), cron(...)): a Lambda function, its role and the SDK key in Secrets Manager"),
+        InputField("reconcileRegion", .string, default: "us-east-1", "region of the scheduled reconciler (the store is global)"),
     ]
     public static let outputs: [OutputField] = [
         OutputField("functionArn", "the CloudFront Function ARN"),
@@ -118,6 +122,9 @@ public struct EdgeFunctionStep: Step {
             if let value, !value.contains("${"), !(value.hasPrefix("/") && value.hasSuffix("/")) {
                 issues.append(InputIssue([key], "\(key) must start and end with '/' (got '\(value)')"))
             }
+        }
+        if let schedule = input.reconcile, !schedule.contains("${"), !validSchedule(schedule) {
+            issues.append(InputIssue(["reconcile"], "reconcile must be an EventBridge schedule expression such as rate(1 minute) or cron(0/5 * * * ? *), found '\(schedule)'"))
         }
         if input.flag.utf8.count > 512 {
             issues.append(InputIssue(["flag"], "the flag key is the store key, at most 512 bytes"))
