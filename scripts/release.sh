@@ -15,8 +15,10 @@ root="$(pwd)"
 out="${1:-$root/dist}"
 ./scripts/setup.sh
 source scripts/lib/quiet-build.sh
-quiet_build "$root/.build/logs/release-build.log" -c release --product ldedge --static-swift-stdlib
-binary="$(swift build -c release --product ldedge --static-swift-stdlib --show-bin-path)/ldedge"
+# A build folder of its own: the release build never waits on (or invalidates) a debug build.
+scratch="$root/.build-release"
+quiet_build "$root/.build/logs/release-build.log" -c release --product ldedge --static-swift-stdlib --scratch-path "$scratch"
+binary="$(swift build -c release --product ldedge --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)/ldedge"
 version="$("$binary" --version)"
 arch="$(uname -m)"
 name="ldedge-$version-linux-$arch"

@@ -1,104 +1,6 @@
 import Crypto
 import Foundation
 
-/// How a run behaves, from command-line flags.
-public struct EngineOptions: Sendable {
-    /// `.ldedge` in the directory ldedge runs from.
-    public var stateRoot: URL
-    public var environment: [String: String]
-    public var rollbackOnFailure = true
-    public var allowDirty = false
-    /// Flags steps read through `StepContext.options` (`delete-flag`, `retain-function`, `no-wait`).
-    public var stepOptions: [String: String] = [:]
-    /// Where state lives; nil means the local folder `stateRoot`.
-    public var state: (any StateLocation)?
-    /// `deploy PLANFILE`: the state serial the saved plan was made against; another one is refused.
-    public var expectedSerial: Int?
-
-    public init(stateRoot: URL, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        self.stateRoot = stateRoot
-        self.environment = environment
-    }
-}
-
-/// Errors from a run, with what to do about them.
-public enum EngineError: Error, CustomStringConvertible, Sendable {
-    case unknownKind(step: String, kind: String)
-    case unresolved(step: String, detail: String)
-    case dirtyTree(paths: [String])
-    case planHasErrors([Diagnostic])
-    case stepFailed(step: String, error: String, rollback: [RollbackOutcome], rolledBack: Bool)
-    case teardownIncomplete(failed: [String: String], pending: [String: String])
-    case declined
-
-    public var description: String {
-        switch self {
-        case .unknownKind(let step, let kind):
-            return "step '\(step)' was recorded with kind '\(kind)', which this ldedge does not know; use the ldedge version that deployed it"
-        case .unresolved(let step, let detail):
-            return "step '\(step)': \(detail)"
-        case .dirtyTree(let paths):
-            let list = paths.prefix(20).map { "  \($0)" }.joined(separator: "\n")
-            return "the working tree has uncommitted changes; commit them or pass --allow-dirty:\n\(list)\(paths.count > 20 ? "\n  ... and \(paths.count - 20) more" : "")"
-        case .planHasErrors(let diagnostics):
-            return diagnostics.filter { $0.severity == .error }.map(\.description).joined(separator: "\n")
-        case .stepFailed(let step, let error, let rollback, let rolledBack):
-            var text = "step '\(step)' failed: \(error)"
-            if rolledBack {
-                let failed = rollback.filter { $0.error != nil }
-                text += failed.isEmpty
-                    ? "\nrolled back \(rollback.count) step\(rollback.count == 1 ? "" : "s"): \(rollback.map(\.step).joined(separator: ", "))"
-                    : "\nrollback did not finish for: \(failed.map { "\($0.step) (\($0.error ?? ""))" }.joined(separator: "; ")); run 'ldedge teardown' to remove what is left"
-            } else {
-                text += "\nnothing was rolled back (--no-rollback); run 'ldedge deploy' again to continue or 'ldedge teardown' to remove it"
-            }
-            return text
-        case .teardownIncomplete(let failed, let pending):
-            var parts: [String] = []
-            if !pending.isEmpty {
-                let reasons = pending.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
-                parts.append("teardown is waiting on AWS for: " + reasons + (reasons.contains("ldedge teardown") ? "" : "; run 'ldedge teardown' again later, it resumes there"))
-            }
-            if !failed.isEmpty {
-                parts.append("teardown failed for: " + failed.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ") + "; fix the cause and run 'ldedge teardown' again, it resumes there")
-            }
-            return parts.joined(separator: "\n")
-        case .declined:
-            return "deploy cancelled; nothing was changed"
-        }
-    }
-}
-
-/// A step's teardown cannot finish yet (a replicated Lambda@Edge function); it resumes later.
-public struct TeardownPending: Error, CustomStringConvertible, Sendable {
-    public var reason: String
-    public init(_ reason: String) { self.reason = reason }
-    public var description: String { reason }
-}
-
-/// What happened to one step during rollback.
-public struct RollbackOutcome: Codable, Sendable {
-    public var step: String
-    public var undone: Int
-    public var error: String?
-}
-
-/// The outcome of a deploy.
-public struct DeployReport: Codable, Sendable {
-    public var workflow: String
-    public var applied: [String]
-    public var unchanged: [String]
-    public var outputs: [String: [String: String]]
-    public var recovered: [String]
-}
-
-/// The outcome of a teardown: what was removed, per step.
-public struct TeardownReport: Codable, Sendable {
-    public var workflow: String
-    public var removed: [String: [String]]
-    public var steps: [String]
-}
-
 /// Plans, applies, rolls back and tears down workflows: plan everything first, apply one step at
 /// a time, unwind in reverse on failure.
 public final class Engine: Sendable {
@@ -208,11 +110,7 @@ public final class Engine: Sendable {
                 if recorder.state.interrupted { throw SavedPlanError.interrupted }
             }
 
-            var begin = JournalRecord(type: .runBegin)
-            begin.command = command
-            begin.git = git
-            begin.workflowFile = workflow.file
-            begin.settings = redacted(workflow.settings)
+            let begin = JournalEntry.RunBegin(command: command, git: git, workflowFile: workflow.file, settings: redacted(workflow.settings))
 
             // A run killed earlier left a step half-applied: undo its journaled changes first.
             let recovered = try await recoverInterrupted(workflow: workflow, recorder: recorder, services: services, begin: begin)
@@ -224,7 +122,7 @@ public final class Engine: Sendable {
                 reporter.report(.notice("restoring what changed outside ldedge: \(plan.drift.map { "\($0.step): \($0.summary)" }.joined(separator: "; "))"))
             }
 
-            if recovered.isEmpty { try recorder.record(begin) }
+            if recovered.isEmpty { try recorder.record(JournalRecord(.runBegin(begin))) }
             var applied: [String] = []
             var unchanged: [String] = []
             var begun: [String] = []
@@ -237,9 +135,7 @@ public final class Engine: Sendable {
                     let message = Secrets.shared.redact("\(error)")
                     reporter.report(.stepFailed(id: workflowStep.id, phase: "apply", error: message))
                     if begun.last == workflowStep.id {
-                        var failed = JournalRecord(type: .stepFailed, step: workflowStep.id)
-                        failed.error = message
-                        _ = try? recorder.record(failed)
+                        _ = try? recorder.record(JournalRecord(.stepFailed(step: workflowStep.id, error: message)))
                     }
                     var outcomes: [RollbackOutcome] = []
                     if options.rollbackOnFailure {
@@ -248,15 +144,13 @@ public final class Engine: Sendable {
                             outcomes.append(await rollbackStep(id, workflow: workflow, recorder: recorder, services: services))
                         }
                     }
-                    var end = JournalRecord(type: .runEnd)
-                    end.error = "failed at \(workflowStep.id)"
-                    _ = try? recorder.record(end)
+                    _ = try? recorder.record(JournalRecord(.runEnd(error: "failed at \(workflowStep.id)")))
                     try? await recorder.checkpoint()
                     throw EngineError.stepFailed(step: workflowStep.id, error: message, rollback: outcomes, rolledBack: options.rollbackOnFailure)
                 }
             }
             await afterDeploy(applied + unchanged, workflow: workflow, recorder: recorder, services: services)
-            try recorder.record(JournalRecord(type: .runEnd))
+            try recorder.record(JournalRecord(.runEnd(error: nil)))
             try await recorder.checkpoint()
             let state = recorder.state
             await removeUnreferencedCopies(store, state: state)
@@ -304,27 +198,19 @@ public final class Engine: Sendable {
             reporter.report(.stepFinished(id: workflowStep.id, phase: "apply", outcome: "unchanged"))
             let merged = (previous?.outputs ?? [:]).merging(plan.outputs) { _, new in new }
             if merged != previous?.outputs {
-                var record = JournalRecord(type: .outputs, step: workflowStep.id)
-                record.outputs = merged
-                try recorder.record(record)
+                try recorder.record(JournalRecord(.outputs(step: workflowStep.id, outputs: merged)))
             }
             return false
         }
         reporter.report(.stepStarted(id: workflowStep.id, kind: kind.kind, phase: "apply"))
-        var begin = JournalRecord(type: .stepBegin, step: workflowStep.id)
-        begin.kind = kind.kind
-        begin.input = input
-        begin.digest = digest
-        try recorder.record(begin)
+        try recorder.record(JournalRecord(.stepBegin(step: workflowStep.id, kind: kind.kind, input: input, digest: digest)))
         begun.append(workflowStep.id)
         // Build outputs this step reads may have been built on another machine: build them here first.
         try await materialize([workflowStep.id], of: workflow, state: state, including: false, services: services)
         let context = makeContext(workflow: workflow, stepID: workflowStep.id, kind: kind.kind, phase: .apply, state: state, recorder: recorder, services: services)
         let stepOutputs = try await step.apply(plan, context)
-        var record = JournalRecord(type: .outputs, step: workflowStep.id)
-        record.outputs = plan.outputs.merging(stepOutputs) { _, new in new }
-        try recorder.record(record)
-        try recorder.record(JournalRecord(type: .stepApplied, step: workflowStep.id))
+        try recorder.record(JournalRecord(.outputs(step: workflowStep.id, outputs: plan.outputs.merging(stepOutputs) { _, new in new })))
+        try recorder.record(JournalRecord(.stepApplied(step: workflowStep.id)))
         reporter.report(.stepFinished(id: workflowStep.id, phase: "apply", outcome: "applied"))
         return true
     }
@@ -341,15 +227,13 @@ public final class Engine: Sendable {
             let context = makeContext(
                 workflow: workflow, stepID: id, kind: kind.kind, phase: .rollback, state: state, recorder: recorder, services: services)
             try await step.rollback(journaled: records, context)
-            try recorder.record(JournalRecord(type: .stepRolledBack, step: id))
+            try recorder.record(JournalRecord(.stepRolledBack(step: id, error: nil)))
             try await recorder.flush()
             reporter.report(.stepFinished(id: id, phase: "rollback", outcome: "rolled back \(records.count) change\(records.count == 1 ? "" : "s")"))
             return RollbackOutcome(step: id, undone: records.count)
         } catch {
             let message = Secrets.shared.redact("\(error)")
-            var record = JournalRecord(type: .stepRolledBack, step: id)
-            record.error = "rollback failed: \(message)"
-            _ = try? recorder.record(record)
+            _ = try? recorder.record(JournalRecord(.stepRolledBack(step: id, error: "rollback failed: \(message)")))
             try? await recorder.flush()
             reporter.report(.stepFailed(id: id, phase: "rollback", error: message))
             return RollbackOutcome(step: id, undone: 0, error: message)
@@ -357,7 +241,7 @@ public final class Engine: Sendable {
     }
 
     /// Rolls back steps a killed run left half-applied, so the next deploy starts from a known world.
-    func recoverInterrupted(workflow: Workflow?, recorder: Recorder, services: ServiceCache, begin: JournalRecord) async throws -> [String] {
+    func recoverInterrupted(workflow: Workflow?, recorder: Recorder, services: ServiceCache, begin: JournalEntry.RunBegin) async throws -> [String] {
         let state = recorder.state
         let halfApplied = state.order.reversed().filter { id in
             guard let step = state.steps[id] else { return false }
@@ -366,8 +250,8 @@ public final class Engine: Sendable {
         guard !halfApplied.isEmpty else { return [] }
         reporter.report(.notice("an earlier run stopped in the middle of \(halfApplied.joined(separator: ", ")); undoing its unfinished changes first"))
         var recovery = begin
-        recovery.command = "\(begin.command ?? "run") (recovering)"
-        try recorder.record(recovery)
+        recovery.command = "\(begin.command) (recovering)"
+        try recorder.record(JournalRecord(.runBegin(recovery)))
         for id in halfApplied {
             let outcome = await rollbackStep(id, workflow: workflow, recorder: recorder, services: services)
             if let error = outcome.error {
@@ -376,86 +260,6 @@ public final class Engine: Sendable {
         }
         try await recorder.checkpoint()
         return halfApplied
-    }
-
-    // MARK: Teardown
-
-    /// Tears down every recorded step in reverse order of application; resumable after any failure.
-    public func teardown(workflow name: String, workflow: Workflow? = nil) async throws -> TeardownReport {
-        let store = store(for: name)
-        guard try await store.hasState() else { throw StateError.noState(folder: store.location) }
-        let runID = Self.newRunID()
-        return try await locked(store, runID: runID) {
-            let services = ServiceCache()
-            defer { Task { await services.close() } }
-            let recorder = Recorder(store: store, state: try await store.load(), runID: runID)
-            var begin = JournalRecord(type: .runBegin)
-            begin.command = "teardown"
-            try recorder.record(begin)
-            let targets = recorder.state.teardownOrder.map(\.id)
-            let (removed, failed, pending) = await teardownSteps(targets, workflow: workflow, recorder: recorder, services: services)
-            var end = JournalRecord(type: .runEnd)
-            if !failed.isEmpty || !pending.isEmpty { end.error = "teardown incomplete" }
-            try recorder.record(end)
-            try await recorder.checkpoint()
-            if !failed.isEmpty || !pending.isEmpty {
-                await removeUnreferencedCopies(store, state: recorder.state)
-                throw EngineError.teardownIncomplete(failed: failed, pending: pending)
-            }
-            await removeUnreferencedCopies(store, state: recorder.state, all: true)
-            // A teardown that waited on AWS and was resumed reports what every one of its runs removed.
-            let earlier = recorder.state.stepsTornDownByEarlierRuns(ofTeardownRun: recorder.runID)
-            var all = removed
-            for step in earlier { all[step.id] = step.removedOnTeardown ?? [] }
-            return TeardownReport(workflow: name, removed: all, steps: earlier.map(\.id) + targets)
-        }
-    }
-
-    func teardownSteps(
-        _ ids: [String], workflow: Workflow?, recorder: Recorder, services: ServiceCache
-    ) async -> (removed: [String: [String]], failed: [String: String], pending: [String: String]) {
-        var removed: [String: [String]] = [:]
-        var failed: [String: String] = [:]
-        var pending: [String: String] = [:]
-        for id in ids {
-            guard let stepState = recorder.state.steps[id], stepState.status.mayOwnResources || !stepState.resources.isEmpty else { continue }
-            reporter.report(.stepStarted(id: id, kind: stepState.kind, phase: "teardown"))
-            do {
-                let kind = try await stepKind(stepState.kind, step: id, workflow: workflow, state: recorder.state)
-                let step = try kind.makeStep(id: id, input: stepState.input)
-                try recorder.record(JournalRecord(type: .teardownBegin, step: id))
-                let context = makeContext(
-                    workflow: workflow, stepID: id, kind: kind.kind, phase: .teardown, state: recorder.state, recorder: recorder, services: services)
-                // Undo a half-applied change first; an applied step's own teardown removes the rest.
-                if stepState.status == .applying || stepState.status == .failed, !stepState.undo.isEmpty {
-                    try await step.rollback(journaled: Array(stepState.undo.reversed()), context)
-                }
-                let before = recorder.state.steps[id] ?? stepState
-                try await step.teardown(before, context)
-                removed[id] = stepState.resources.map { resource in
-                    resource.adopted || resource.attributes["onTeardown"] != nil ? "restored \(resource.label)" : resource.label
-                }
-                var tornDown = JournalRecord(type: .stepTornDown, step: id)
-                tornDown.removed = removed[id]
-                try recorder.record(tornDown)
-                try await recorder.flush()
-                reporter.report(.stepFinished(id: id, phase: "teardown", outcome: "removed"))
-            } catch let error as TeardownPending {
-                var record = JournalRecord(type: .teardownPending, step: id)
-                record.error = error.reason
-                _ = try? recorder.record(record)
-                pending[id] = error.reason
-                reporter.report(.stepWaiting(id: id, phase: "teardown", reason: error.reason))
-            } catch {
-                let message = Secrets.shared.redact("\(error)")
-                var record = JournalRecord(type: .stepFailed, step: id)
-                record.error = "teardown failed: \(message)"
-                _ = try? recorder.record(record)
-                failed[id] = message
-                reporter.report(.stepFailed(id: id, phase: "teardown", error: message))
-            }
-        }
-        return (removed, failed, pending)
     }
 
     // MARK: Helpers

@@ -1,7 +1,81 @@
 import Foundation
 
-/// One line of `journal.jsonl`. The journal is the source of truth: state is the fold of it.
-public struct JournalRecord: Codable, Sendable {
+/// One line of `journal.jsonl`: its sequence number, the run that wrote it, when, and what it
+/// says. The journal is the source of truth: state is the fold of it.
+public struct JournalRecord: Sendable {
+    public var seq: Int
+    public var run: String
+    public var time: Date
+    public var entry: JournalEntry
+
+    /// A record to append; the recorder sets its sequence number, run and time.
+    public init(_ entry: JournalEntry) {
+        seq = 0
+        run = ""
+        time = Date()
+        self.entry = entry
+    }
+
+    public init(seq: Int, run: String, time: Date, entry: JournalEntry) {
+        self.seq = seq
+        self.run = run
+        self.time = time
+        self.entry = entry
+    }
+
+    /// The record's kind, as written in its `type` field.
+    public var type: JournalEntry.Kind { entry.kind }
+    /// The step the record is about, if any.
+    public var step: String? { entry.step }
+}
+
+/// What a journal record says: one case per kind of record, each with only its own fields.
+public enum JournalEntry: Sendable {
+    /// A command started: what ran it, from which commit, with which workflow file and settings.
+    case runBegin(RunBegin)
+    /// The run finished; `error` says why it did not succeed.
+    case runEnd(error: String?)
+    /// A step starts applying with these resolved inputs.
+    case stepBegin(step: String, kind: String, input: JSONValue, digest: String)
+    /// A change is about to be made, with how to undo it (the step kind's `StepUndo` as JSON).
+    case intent(step: String, action: String, undo: JSONValue?)
+    /// How the change of intent `intent` ended.
+    case result(step: String, intent: Int, ok: Bool, error: String?)
+    /// The step now owns (or adopted) a resource.
+    case own(step: String, resource: Resource)
+    /// The resource is gone or handed back.
+    case release(step: String, resource: Resource)
+    /// Step-private data (nil forgets the key).
+    case remember(step: String, key: String, value: JSONValue?)
+    case outputs(step: String, outputs: [String: String])
+    case stepApplied(step: String)
+    case stepFailed(step: String, error: String?)
+    /// The change of intent `intent` was undone.
+    case undoDone(step: String, intent: Int)
+    /// The step's changes of this run were undone; `error` when undoing failed.
+    case stepRolledBack(step: String, error: String?)
+    case teardownBegin(step: String)
+    /// Teardown must wait (replicas); it resumes later.
+    case teardownPending(step: String, reason: String)
+    /// The step is gone; `removed` lists what it removed or restored, for the summary.
+    case stepTornDown(step: String, removed: [String])
+
+    /// What a `run-begin` record holds.
+    public struct RunBegin: Sendable {
+        public var command: String
+        public var git: GitStamp?
+        public var workflowFile: String?
+        public var settings: WorkflowSettings?
+
+        public init(command: String, git: GitStamp? = nil, workflowFile: String? = nil, settings: WorkflowSettings? = nil) {
+            self.command = command
+            self.git = git
+            self.workflowFile = workflowFile
+            self.settings = settings
+        }
+    }
+
+    /// The `type` field of each kind of record.
     public enum Kind: String, Codable, Sendable {
         case runBegin = "run-begin"
         case runEnd = "run-end"
@@ -21,37 +95,35 @@ public struct JournalRecord: Codable, Sendable {
         case stepTornDown = "step-torn-down"
     }
 
-    public var seq: Int
-    public var run: String
-    public var time: Date
-    public var type: Kind
-    public var step: String?
-    public var kind: String?
-    public var action: String?
-    public var resource: Resource?
-    /// `intent`: the step kind's undo value (its `StepUndo`, as JSON), or nil for a change with nothing to undo.
-    public var undo: JSONValue?
-    public var intent: Int?
-    public var ok: Bool?
-    public var error: String?
-    public var key: String?
-    public var value: JSONValue?
-    public var outputs: [String: String]?
-    public var input: JSONValue?
-    public var digest: String?
-    public var command: String?
-    public var workflowFile: String?
-    public var settings: WorkflowSettings?
-    public var git: GitStamp?
-    /// `step-torn-down`: what the step removed or restored, for the teardown summary.
-    public var removed: [String]?
+    public var kind: Kind {
+        switch self {
+        case .runBegin: return .runBegin
+        case .runEnd: return .runEnd
+        case .stepBegin: return .stepBegin
+        case .intent: return .intent
+        case .result: return .result
+        case .own: return .own
+        case .release: return .release
+        case .remember: return .remember
+        case .outputs: return .outputs
+        case .stepApplied: return .stepApplied
+        case .stepFailed: return .stepFailed
+        case .undoDone: return .undoDone
+        case .stepRolledBack: return .stepRolledBack
+        case .teardownBegin: return .teardownBegin
+        case .teardownPending: return .teardownPending
+        case .stepTornDown: return .stepTornDown
+        }
+    }
 
-    public init(type: Kind, step: String? = nil) {
-        seq = 0
-        run = ""
-        time = Date()
-        self.type = type
-        self.step = step
+    public var step: String? {
+        switch self {
+        case .runBegin, .runEnd: return nil
+        case .stepBegin(let step, _, _, _), .intent(let step, _, _), .result(let step, _, _, _), .own(let step, _), .release(let step, _),
+             .remember(let step, _, _), .outputs(let step, _), .stepApplied(let step), .stepFailed(let step, _), .undoDone(let step, _),
+             .stepRolledBack(let step, _), .teardownBegin(let step), .teardownPending(let step, _), .stepTornDown(let step, _):
+            return step
+        }
     }
 }
 
@@ -60,84 +132,81 @@ extension WorkflowState {
     public mutating func apply(_ record: JournalRecord) {
         guard record.seq > seq else { return }
         seq = record.seq
-        switch record.type {
-        case .runBegin:
-            runs.append(RunInfo(id: record.run, command: record.command ?? "", startedAt: record.time, git: record.git))
+        let (run, time) = (record.run, record.time)
+        switch record.entry {
+        case .runBegin(let begin):
+            runs.append(RunInfo(id: run, command: begin.command, startedAt: time, git: begin.git))
             if runs.count > 50 { runs.removeFirst(runs.count - 50) }
-            if let file = record.workflowFile { workflowFile = file }
-            if let settings = record.settings { self.settings = settings }
-        case .runEnd:
-            if let index = runs.lastIndex(where: { $0.id == record.run }) {
-                runs[index].finishedAt = record.time
-                runs[index].outcome = record.error ?? "succeeded"
+            if let file = begin.workflowFile { workflowFile = file }
+            if let settings = begin.settings { self.settings = settings }
+        case .runEnd(let error):
+            if let index = runs.lastIndex(where: { $0.id == run }) {
+                runs[index].finishedAt = time
+                runs[index].outcome = error ?? "succeeded"
             }
             // A run that finished settles its changes: nothing is left to undo, only to tear down.
-            if record.error == nil {
-                for (id, step) in steps where step.run == record.run && step.status == .applied {
+            if error == nil {
+                for (id, step) in steps where step.run == run && step.status == .applied {
                     steps[id]?.undo = []
                 }
             }
-        case .stepBegin:
-            guard let id = record.step else { return }
-            var step = steps[id] ?? StepState(id: id, kind: record.kind ?? "")
+        case .stepBegin(let id, let kind, let input, let digest):
+            var step = steps[id] ?? StepState(id: id, kind: kind)
             if !order.contains(id) { order.append(id) }
             // A new run's undo list starts empty; the previous run's changes are settled.
-            if step.run != record.run {
+            if step.run != run {
                 step.undo = []
                 step.previous = step.status == .applied
                     ? AppliedSnapshot(input: step.input, inputDigest: step.inputDigest, outputs: step.outputs) : nil
             }
-            step.kind = record.kind ?? step.kind
+            if !kind.isEmpty { step.kind = kind }
             step.status = .applying
-            step.run = record.run
+            step.run = run
             step.error = nil
-            if let input = record.input { step.input = input }
-            if let digest = record.digest { step.inputDigest = digest }
-            step.updatedAt = record.time
+            if input != .null { step.input = input }
+            if !digest.isEmpty { step.inputDigest = digest }
+            step.updatedAt = time
             steps[id] = step
-        case .intent:
-            update(record) { step in
-                if let undo = record.undo, undo != .null {
-                    step.undo.append(JournaledUndo(seq: record.seq, run: record.run, undo: Self.withoutUncertainFlag(undo), uncertain: true))
+        case .intent(let id, _, let undo):
+            update(id, time) { step in
+                if let undo, undo != .null {
+                    step.undo.append(JournaledUndo(seq: record.seq, run: run, undo: Self.withoutUncertainFlag(undo), uncertain: true))
                 }
             }
-        case .result:
-            update(record) { step in
-                guard let intent = record.intent, let index = step.undo.firstIndex(where: { $0.seq == intent }) else { return }
+        case .result(let id, let intent, let ok, _):
+            update(id, time) { step in
+                guard let index = step.undo.firstIndex(where: { $0.seq == intent }) else { return }
                 // A failed call most likely changed nothing, but undo stays (idempotent) to be safe.
-                step.undo[index].uncertain = record.ok != true
+                step.undo[index].uncertain = !ok
             }
-        case .own:
-            update(record) { step in
-                guard let resource = record.resource else { return }
+        case .own(let id, let resource):
+            update(id, time) { step in
                 step.resources.removeAll { $0.type == resource.type && $0.id == resource.id }
                 step.resources.append(resource)
             }
-        case .release:
-            update(record) { step in
-                guard let resource = record.resource else { return }
+        case .release(let id, let resource):
+            update(id, time) { step in
                 step.resources.removeAll { $0.type == resource.type && $0.id == resource.id }
             }
-        case .remember:
-            update(record) { step in
-                guard let key = record.key else { return }
-                if let value = record.value, value != .null { step.memory[key] = value } else { step.memory[key] = nil }
+        case .remember(let id, let key, let value):
+            update(id, time) { step in
+                if let value, value != .null { step.memory[key] = value } else { step.memory[key] = nil }
             }
-        case .outputs:
-            update(record) { step in step.outputs = record.outputs ?? [:] }
-        case .stepApplied:
-            update(record) { step in step.status = .applied }
-        case .stepFailed:
-            update(record) { step in
+        case .outputs(let id, let outputs):
+            update(id, time) { step in step.outputs = outputs }
+        case .stepApplied(let id):
+            update(id, time) { step in step.status = .applied }
+        case .stepFailed(let id, let error):
+            update(id, time) { step in
                 step.status = .failed
-                step.error = record.error
+                step.error = error
             }
-        case .undoDone:
-            update(record) { step in step.undo.removeAll { $0.seq == record.intent } }
-        case .stepRolledBack:
-            update(record) { step in
+        case .undoDone(let id, let intent):
+            update(id, time) { step in step.undo.removeAll { $0.seq == intent } }
+        case .stepRolledBack(let id, let error):
+            update(id, time) { step in
                 step.undo = []
-                if let error = record.error {
+                if let error {
                     step.status = .failed
                     step.error = error
                 } else if let previous = step.previous {
@@ -150,19 +219,19 @@ extension WorkflowState {
                     step.outputs = [:]
                 }
             }
-        case .teardownBegin:
-            update(record) { step in step.status = .tearingDown }
-        case .teardownPending:
-            update(record) { step in
+        case .teardownBegin(let id):
+            update(id, time) { step in step.status = .tearingDown }
+        case .teardownPending(let id, let reason):
+            update(id, time) { step in
                 step.status = .pendingTeardown
-                step.error = record.error
+                step.error = reason
             }
-        case .stepTornDown:
-            update(record) { step in
+        case .stepTornDown(let id, let removed):
+            update(id, time) { step in
                 step.status = .tornDown
                 step.error = nil
-                step.run = record.run
-                step.removedOnTeardown = record.removed
+                step.run = run
+                step.removedOnTeardown = removed
                 step.undo = []
                 step.resources = []
                 step.memory = [:]
@@ -178,10 +247,10 @@ extension WorkflowState {
         return .object(fields)
     }
 
-    private mutating func update(_ record: JournalRecord, _ change: (inout StepState) -> Void) {
-        guard let id = record.step, var step = steps[id] else { return }
+    private mutating func update(_ id: String, _ time: Date, _ change: (inout StepState) -> Void) {
+        guard var step = steps[id] else { return }
         change(&step)
-        step.updatedAt = record.time
+        step.updatedAt = time
         steps[id] = step
     }
 }

@@ -21,6 +21,9 @@ public enum OutputRole: String, Sendable, Codable, CaseIterable {
     case functionVersion
     /// Id of the CloudFront distribution.
     case distributionID
+    /// What a flag serves as ldedge last set it (`on: rollout true 50% / false 50%`), to compare
+    /// with what it serves now.
+    case flagTargeting
 }
 
 /// One recorded output found by its role.

@@ -79,27 +79,17 @@ public final class StepContext: Sendable {
     private func perform<T>(_ action: String, journaling undo: JSONValue?, _ body: () async throws -> T) async throws -> T {
         guard let recorder, !isDryRun else { throw DryRunViolation(action: action) }
         if InterruptFlag.shared.isRaised, phase == .apply { throw Interrupted() }
-        var intent = JournalRecord(type: .intent, step: stepID)
-        intent.action = action
-        intent.undo = undo
-        let seq = try recorder.record(intent)
+        let seq = try recorder.record(JournalRecord(.intent(step: stepID, action: action, undo: undo)))
         // The intent (and how to undo it) is durable before the change, on any backend.
         try await recorder.flush()
         reporter.report(.action(step: stepID, description: action))
         do {
             let value = try await body()
-            var result = JournalRecord(type: .result, step: stepID)
-            result.intent = seq
-            result.ok = true
-            try recorder.record(result)
+            try recorder.record(JournalRecord(.result(step: stepID, intent: seq, ok: true, error: nil)))
             try await recorder.flush()
             return value
         } catch {
-            var result = JournalRecord(type: .result, step: stepID)
-            result.intent = seq
-            result.ok = false
-            result.error = Secrets.shared.redact("\(error)")
-            _ = try? recorder.record(result)
+            _ = try? recorder.record(JournalRecord(.result(step: stepID, intent: seq, ok: false, error: Secrets.shared.redact("\(error)"))))
             throw error
         }
     }
@@ -109,10 +99,7 @@ public final class StepContext: Sendable {
     /// before this returns. Refused during a dry run.
     public func journalIntent(_ action: String, undo: UndoRecord?) throws -> Int {
         guard let recorder, !isDryRun else { throw DryRunViolation(action: action) }
-        var intent = JournalRecord(type: .intent, step: stepID)
-        intent.action = action
-        intent.undo = try undo.map { try JSONValue(encoding: $0) }
-        let seq = try recorder.record(intent)
+        let seq = try recorder.record(JournalRecord(.intent(step: stepID, action: action, undo: try undo.map { try JSONValue(encoding: $0) })))
         reporter.report(.action(step: stepID, description: Secrets.shared.redact(action)))
         return seq
     }
@@ -121,44 +108,30 @@ public final class StepContext: Sendable {
     /// stays uncertain for rollback.
     public func journalDone(_ seq: Int, ok: Bool = true, error: String? = nil) throws {
         guard let recorder, !isDryRun else { throw DryRunViolation(action: "finish change \(seq)") }
-        var result = JournalRecord(type: .result, step: stepID)
-        result.intent = seq
-        result.ok = ok
-        result.error = error.map { Secrets.shared.redact($0) }
-        try recorder.record(result)
+        try recorder.record(JournalRecord(.result(step: stepID, intent: seq, ok: ok, error: error.map { Secrets.shared.redact($0) })))
     }
 
     /// Records that the step now owns (or adopted) a resource; teardown gets it back.
     public func own(_ resource: Resource) throws {
         guard let recorder, !isDryRun else { throw DryRunViolation(action: "own \(resource.label)") }
-        var record = JournalRecord(type: .own, step: stepID)
-        record.resource = resource
-        try recorder.record(record)
+        try recorder.record(JournalRecord(.own(step: stepID, resource: resource)))
     }
 
     /// Records that a resource is gone (or handed back); a resumed teardown skips it.
     public func release(_ resource: Resource) throws {
         guard let recorder, !isDryRun else { throw DryRunViolation(action: "release \(resource.label)") }
-        var record = JournalRecord(type: .release, step: stepID)
-        record.resource = resource
-        try recorder.record(record)
+        try recorder.record(JournalRecord(.release(step: stepID, resource: resource)))
     }
 
     /// Keeps step-private data across runs (nil forgets it).
     public func remember(_ key: String, _ value: some Encodable) throws {
         guard let recorder, !isDryRun else { throw DryRunViolation(action: "remember \(key)") }
-        var record = JournalRecord(type: .remember, step: stepID)
-        record.key = key
-        record.value = try JSONValue(encoding: value)
-        try recorder.record(record)
+        try recorder.record(JournalRecord(.remember(step: stepID, key: key, value: try JSONValue(encoding: value))))
     }
 
     public func forget(_ key: String) throws {
         guard let recorder, !isDryRun else { throw DryRunViolation(action: "forget \(key)") }
-        var record = JournalRecord(type: .remember, step: stepID)
-        record.key = key
-        record.value = .null
-        try recorder.record(record)
+        try recorder.record(JournalRecord(.remember(step: stepID, key: key, value: nil)))
     }
 
     /// Data remembered by this step, from this run or an earlier one.

@@ -132,7 +132,7 @@ public struct LiveStatusReader: Sendable {
             for resource in owner.resources where resource.type == "launchdarkly-flag" {
                 let project = resource.attributes["project"] ?? "default"
                 let environmentKey = resource.attributes["environment"] ?? "production"
-                let setByLdedge = nonEmpty(owner.outputs["targeting"])
+                let setByLdedge = nonEmpty(state.output(of: owner.id, role: .flagTargeting, registry: registry))
                 var view = LiveStatus.FlagView(key: resource.id, project: project, environment: environmentKey, setByLdedge: setByLdedge, drift: false)
                 do {
                     let settings = state.settings.launchdarkly

@@ -108,8 +108,15 @@ final class SharedStateRebrandTests: XCTestCase {
     /// description starts with `action` (for LDEDGE_CRASH_AFTER_RECORD), from a run that made the
     /// same kind of change.
     func recordsUntilResult(of action: String, in records: [JournalRecord]) throws -> Int {
-        let intent = try XCTUnwrap(records.first { $0.type == .intent && ($0.action ?? "").hasPrefix(action) }, "no '\(action)' in \(records.map { $0.action ?? "" })")
-        let result = try XCTUnwrap(records.first { $0.type == .result && $0.intent == intent.seq })
+        func described(_ record: JournalRecord) -> String? {
+            if case .intent(_, let description, _) = record.entry { return description }
+            return nil
+        }
+        let intent = try XCTUnwrap(records.first { described($0)?.hasPrefix(action) ?? false }, "no '\(action)' in \(records.compactMap(described))")
+        let result = try XCTUnwrap(records.first { record in
+            if case .result(_, let seq, _, _) = record.entry { return seq == intent.seq }
+            return false
+        })
         return result.seq - records[0].seq + 1
     }
 

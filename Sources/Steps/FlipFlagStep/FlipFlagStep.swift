@@ -88,7 +88,7 @@ public struct FlipFlagStep: Step {
         OutputField("flag", "the flag key"),
         OutputField("project", "the project key"),
         OutputField("environment", "the environment key"),
-        OutputField("targeting", "what the flag serves now, e.g. 'on: rollout true 50% / false 50%'"),
+        OutputField("targeting", "what the flag serves now, e.g. 'on: rollout true 50% / false 50%'", role: .flagTargeting),
     ]
 
     public let id: String

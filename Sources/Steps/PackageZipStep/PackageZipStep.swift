@@ -145,6 +145,10 @@ public struct PackageZipStep: BuildOutputStep {
         let destination = zipPath(context)
         let package = try await self.package(source, destination: destination, context)
         if let problem = package.problem(eventType) { throw PackageZipError.overLimit(problem) }
+        // The state records what the package was built from and what came out, so any machine
+        // can tell the package is current without zipping (the zip itself is a cache).
+        let record = PackageRecord(inputs: package.inputs, sha256: package.digest, size: package.size, files: package.files)
+        if context.recall("package", as: PackageRecord.self) != record { try context.remember("package", record) }
         guard !package.isOnDisk else { return package.outputs(destination) }
         try write(package, to: destination, context)
         return package.outputs(destination)
@@ -307,7 +311,7 @@ struct Package: Sendable {
 }
 
 /// Written next to the zip: the inputs it was built from (`<step>.zip.inputs`).
-struct PackageRecord: Codable, Sendable {
+struct PackageRecord: Codable, Sendable, Equatable {
     var inputs: String
     var sha256: String
     var size: Int
