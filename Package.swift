@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "LDEdgeCLI",
             dependencies: [
-                "LDEdgeApp", "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke", "Operations", "StateS3", "IAMPolicy",
+                "LDEdgeApp", "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke", "Operations", "StateS3", "IAMPolicy", "EdgeFunctionCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -98,7 +98,7 @@ let package = Package(
             name: "BuiltinSteps",
             dependencies: [
                 "LDEdgeCore", "RunStep", "CleanupStep", "BuildHandlerStep", "PackageZipStep",
-                "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep", "FlipFlagStep", "RelayProxyStep", "PluginHost",
+                "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep", "FlipFlagStep", "RelayProxyStep", "PluginHost", "EdgeFunctionStep",
             ],
             swiftSettings: settings
         ),
@@ -112,6 +112,16 @@ let package = Package(
         step("EdgeDistributionStep", ["AWS", "AWSStepSupport"]),
         step("AttachTriggerStep", ["AWS", "AWSStepSupport"]),
         step("RelayProxyStep", ["AWS", "AWSStepSupport", "LaunchDarkly", .product(name: "Crypto", package: "swift-crypto")]),
+        // CloudFront Functions + KeyValueStore target (docs/cloudfront-functions.md).
+        step("EdgeFunctionStep", [
+            "AWS", "AWSStepSupport", "LaunchDarkly", "LaunchDarklyStepSupport", "ChildProcess", "Archive",
+        ]),
+        // `ldedge sync` and `ldedge invoke` on the edge-function target: commands, not the step.
+        .target(
+            name: "EdgeFunctionCommands",
+            dependencies: ["EdgeFunctionStep", "LDEdgeApp", "LDEdgeCore", "AWS", "LaunchDarkly", "Invoke", "ChildProcess"],
+            path: "Sources/CLI/EdgeFunctionCommands", swiftSettings: settings
+        ),
         step("FlipFlagStep", ["LaunchDarkly", "LaunchDarklyStepSupport", "AWS", "AWSStepSupport", "HTTPProbe"]),
         // Plain HTTP checks for steps (a guard's URL probe, a package registry's reachability).
         .target(name: "HTTPProbe", dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: settings),
@@ -244,6 +254,11 @@ let package = Package(
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "LDEdgeApp", "LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
         .testTarget(name: "IntegrationTests", dependencies: ["LDEdgeApp", "LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox"], swiftSettings: settings),
         .testTarget(name: "IAMPolicyTests", dependencies: ["IAMPolicy", "LDEdgeCore", "BuiltinSteps", "LDEdgeTestSupport"], swiftSettings: settings),
+        .testTarget(
+            name: "EdgeFunctionStepTests",
+            dependencies: ["EdgeFunctionStep", "EdgeFunctionCommands", "BuiltinSteps", "LDEdgeCore", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox", "Invoke"],
+            exclude: ["Fixtures"], swiftSettings: settings
+        ),
         .testTarget(name: "StateS3Tests", dependencies: ["StateS3", "LDEdgeCore", "BuiltinSteps", "AWS", "LDEdgeTestSupport"], swiftSettings: settings),
     ]
 )

@@ -17,7 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import moto, ldclient, botocore, openapi_schema_validator, jsonschema, yaml, awscli, parliament, policy_sentry' 2>/dev/null; then
+if ! python3 -c 'import moto, ldclient, botocore, openapi_schema_validator, jsonschema, yaml, awscli, parliament, policy_sentry, awscrt' 2>/dev/null; then
     echo "setup: installing Python packages from scripts/requirements.txt" >&2
     python3 -m pip install -q --disable-pip-version-check -r scripts/requirements.txt 2>/dev/null \
         || python3 -m pip install -q --disable-pip-version-check --break-system-packages -r scripts/requirements.txt

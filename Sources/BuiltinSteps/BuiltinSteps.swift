@@ -2,6 +2,7 @@ import AttachTriggerStep
 import BuildHandlerStep
 import CleanupStep
 import EdgeDistributionStep
+import EdgeFunctionStep
 import FlipFlagStep
 import LDEdgeCore
 import PackageZipStep
@@ -25,5 +26,6 @@ extension StepRegistry {
         StepKind(AttachTriggerStep.self),
         StepKind(FlipFlagStep.self),
         StepKind(RelayProxyStep.self),
+        StepKind(EdgeFunctionStep.self),
     ]
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgeFunctionCommands
 import Foundation
 import Invoke
 import LDEdgeApp
@@ -84,6 +85,12 @@ struct InvokeCommand: AsyncParsableCommand {
             options.json = json
             options.ips = ips
             options.seed = seed
+            // A workflow whose edge target is a CloudFront Function (edge-function) runs that instead of a package.
+            if zip == nil, let output = try await EdgeFunctionInvoke.command(
+                workflow: workflow, step: step, request: request, ips: ips, seed: seed, json: json, workflows: service(state: state.url)) {
+                print(output)
+                return
+            }
             if zip == nil {
                 options.package = try await invoker.locatePackage(workflow, step: step, workflows: service(state: state.url))
             }

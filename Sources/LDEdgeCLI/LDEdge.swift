@@ -28,7 +28,7 @@ struct LDEdge: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self, PlanCommand.self, DeployCommand.self, TeardownCommand.self,
             StatusCommand.self, StepsCommand.self, SchemaCommand.self, SandboxCommand.self, RolloutCommand.self, InvokeCommand.self, LogsCommand.self,
-            StateCommand.self, IAMPolicyCommand.self,
+            StateCommand.self, IAMPolicyCommand.self, SyncCommand.self,
         ]
     )
 }

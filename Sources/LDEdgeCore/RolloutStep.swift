@@ -14,6 +14,10 @@ public protocol RolloutStep: Step {
     static func rolloutInput(_ input: [String: JSONValue], for change: RolloutChange) throws -> [String: JSONValue]
 }
 
+/// A step kind whose world copies the flag (edge-function writes the flag's record to its store):
+/// `ldedge rollout` applies each deployed step of such a kind again, after the flag step.
+public protocol RolloutFollowerStep: Step {}
+
 /// A rollout change a step cannot make, with what to do instead.
 public struct RolloutError: Error, CustomStringConvertible, Sendable {
     public var message: String

@@ -17,6 +17,8 @@ public struct StepKind: Sendable {
     public let rollout: (@Sendable (_ input: [String: JSONValue], _ change: RolloutChange) throws -> [String: JSONValue])?
     /// What `ldedge rollout` should warn about this step (`Step.rolloutNotice`).
     let notice: @Sendable (_ input: JSONValue) -> String?
+    /// `ldedge rollout` applies this step again after the flag changes (`RolloutFollowerStep`).
+    public let followsRollout: Bool
 
     public init<S: Step>(_ type: S.Type) {
         kind = S.kind
@@ -30,6 +32,7 @@ public struct StepKind: Sendable {
         } else {
             rollout = nil
         }
+        followsRollout = S.self is any RolloutFollowerStep.Type
         decode = { id, input in S(id: id, input: try input.decode(S.Input.self)) }
         notice = { input in (try? input.decode(S.Input.self)).flatMap(S.rolloutNotice) }
         validate = { input in
@@ -56,6 +59,7 @@ public struct StepKind: Sendable {
         self.outputs = outputs
         self.inputSchema = inputSchema
         self.rollout = nil
+        self.followsRollout = false
         self.notice = { _ in nil }
         self.references = { _ in [] }
         self.decode = make

@@ -20,6 +20,8 @@ import xml.etree.ElementTree as ET
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from cloudfront_functions import CloudFrontFunctions
+
 NS = "http://cloudfront.amazonaws.com/doc/2020-05-31/"
 SERVICE_NS = {
     "cloudfront": NS,
@@ -107,9 +109,11 @@ class CloudFront:
         self.options = options
         self.emulator = emulator
         self.lock = threading.RLock()
+        self.functions = CloudFrontFunctions(self)  # CloudFront Functions and KeyValueStore
         self.reset()
 
     def reset(self):
+        self.functions.reset()
         with getattr(self, "lock", threading.RLock()):
             self.distributions = {}
             self.oacs = {}
@@ -151,6 +155,9 @@ class CloudFront:
                     return self.get_oac(match.group(1))
                 if match and method == "DELETE":
                     return self.delete_oac(match.group(1), if_match)
+                answer = self.functions.handle(method, path, query, body, environ)
+                if answer is not None:
+                    return answer
                 raise CloudFrontError(400, "InvalidArgument", f"ldedge emulator: unsupported CloudFront call {method} {path}")
         except CloudFrontError as error:
             return self._error(error)
@@ -197,6 +204,10 @@ class CloudFront:
                 raise CloudFrontError(400, "NoSuchOrigin", f"One or more of your origins or origin groups do not exist: {target}")
         for behavior in self._behaviors(root):
             self._validate_associations(behavior)
+            try:  # CloudFront Functions (cloudfront_functions.py)
+                self.functions.validate_associations(behavior)
+            except Exception as error:
+                raise CloudFrontError(getattr(error, "status", 400), getattr(error, "code", "InvalidArgument"), str(error))
         return root
 
     @staticmethod
@@ -484,4 +495,6 @@ class CloudFront:
                     "lambdaAssociations": [{"arn": a, "eventType": e} for a, e in record["associations"]],
                 }
             oacs = {o["id"]: {"name": o["name"]} for o in self.oacs.values()}
-        return {"distributions": distributions, "originAccessControls": oacs}
+        functions = self.functions.inventory()
+        return {"distributions": distributions, "originAccessControls": oacs,
+                "cloudFrontFunctions": functions["functions"], "keyValueStores": functions["keyValueStores"]}

@@ -114,6 +114,11 @@ class Emulator:
             status, headers, payload = self.cloudfront.handle(method, path, query, body, environ)
             start_response(status, headers)
             return [payload]
+        if service == "cloudfront-keyvaluestore":  # cloudfront_functions.py: the KeyValueStore data plane
+            raw_path = environ.get("RAW_URI", path).split("?", 1)[0]
+            status, headers, payload = self.cloudfront.functions.handle_data(method, raw_path, environ.get("QUERY_STRING", ""), query, body, environ)
+            start_response(status, headers)
+            return [payload]
         if service == "lambda":
             early = self.lambda_before(operation, path, query, body, region_of(environ))
             if early is not None:
@@ -392,6 +397,8 @@ class Emulator:
                           "iamPropagationSeconds": self.options.iam_propagation_seconds})
         if path == "/ldedge-emulator/iam":
             return reply(self.iam.control(method, spec))
+        if path == "/ldedge-emulator/sigv4a":  # secrets to verify SigV4A with; the verification counts
+            return reply(self.cloudfront.functions.control(method, body))
         if path == "/ldedge-emulator/inventory" and method == "GET":
             return reply(self.inventory())
         return reply({"error": f"unknown control endpoint {method} {path}"}, "404 Not Found")

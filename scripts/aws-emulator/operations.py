@@ -18,6 +18,8 @@ def service_of(environ, body):
     if match:
         return match.group(2)
     path = environ.get("PATH_INFO", "")
+    if path.startswith("/key-value-stores/"):  # SigV4A scopes name no region: DATE/SERVICE/aws4_request
+        return "cloudfront-keyvaluestore"
     if path.startswith("/2015-03-31/"):
         return "lambda"
     if path.startswith("/2020-05-31/"):
@@ -57,6 +59,8 @@ def classify(service, method, path, query, body, environ):
         return _cloudfront(method, path)
     if service == "s3":
         return _s3(method, path, query, environ)
+    if service == "cloudfront-keyvaluestore":
+        return _keyvaluestore(method, path)
     return "Unknown"
 
 
@@ -93,7 +97,25 @@ def _cloudfront(method, path):
         return "CreateOriginAccessControl" if method == "POST" else "ListOriginAccessControls"
     if re.fullmatch(r"/2020-05-31/origin-access-control/[^/]+", p):
         return {"GET": "GetOriginAccessControl", "DELETE": "DeleteOriginAccessControl"}.get(method, "Unknown")
+    if p == "/2020-05-31/function":
+        return "CreateFunction" if method == "POST" else "ListFunctions"
+    match = re.fullmatch(r"/2020-05-31/function/[^/]+(/describe|/publish|/test)?", p)
+    if match:
+        return {"/describe": "DescribeFunction", "/publish": "PublishFunction", "/test": "TestFunction"}.get(
+            match.group(1) or "", {"GET": "GetFunction", "PUT": "UpdateFunction", "DELETE": "DeleteFunction"}.get(method, "Unknown"))
+    if p == "/2020-05-31/key-value-store":
+        return "CreateKeyValueStore" if method == "POST" else "ListKeyValueStores"
+    if re.fullmatch(r"/2020-05-31/key-value-store/[^/]+", p):
+        return {"GET": "DescribeKeyValueStore", "DELETE": "DeleteKeyValueStore", "PUT": "UpdateKeyValueStore"}.get(method, "Unknown")
     return "Unknown"
+
+
+def _keyvaluestore(method, path):
+    if "/keys/" in path:
+        return {"GET": "GetKey", "PUT": "PutKey", "DELETE": "DeleteKey"}.get(method, "Unknown")
+    if path.rstrip("/").endswith("/keys"):
+        return "UpdateKeys" if method == "POST" else "ListKeys"
+    return "DescribeKeyValueStore"
 
 
 def _s3(method, path, query, environ):

@@ -181,7 +181,7 @@ public struct CloudFrontClient: Sendable {
 
     // MARK: Helpers
 
-    private func send(_ operation: String, resource: String, method: HTTPMethod, path: String, headers: [(String, String)] = [],
+    func send(_ operation: String, resource: String, method: HTTPMethod, path: String, headers: [(String, String)] = [],
                       body: Data = Data(), mutating: Bool = false) async throws -> AWSHTTPResponse {
         var headers = headers
         if !body.isEmpty { headers.append(("Content-Type", "application/xml")) }
@@ -189,7 +189,7 @@ public struct CloudFrontClient: Sendable {
                                                     encodedPath: path, headers: headers, body: body, isMutating: mutating))
     }
 
-    private func root(_ data: Data, operation: String) throws -> XMLTreeNode {
+    func root(_ data: Data, operation: String) throws -> XMLTreeNode {
         do {
             return try XMLTreeNode(parsing: data)
         } catch {

@@ -128,12 +128,12 @@ public struct DistributionConfig: Sendable, Equatable {
         }
     }
 
-    private func behavior(pathPattern: String?) -> XMLTreeNode? {
+    func behavior(pathPattern: String?) -> XMLTreeNode? {
         guard let pathPattern else { return xml.child("DefaultCacheBehavior") }
         return xml.child(path: ["CacheBehaviors", "Items"])?.elements.first { $0.optionalText("PathPattern") == pathPattern }
     }
 
-    private mutating func modifyBehavior(pathPattern: String?, _ body: (inout XMLTreeNode) -> Void) throws {
+    mutating func modifyBehavior(pathPattern: String?, _ body: (inout XMLTreeNode) -> Void) throws {
         guard let pathPattern else {
             guard xml.modifyChild("DefaultCacheBehavior", body) else {
                 throw AWSError.invalidRequest(service: .cloudFront, operation: "UpdateDistribution", reason: "the distribution config has no DefaultCacheBehavior")

@@ -69,6 +69,9 @@ struct AWSHTTPRequest: Sendable {
     var signed: Bool = true
     /// Statuses treated as success (others become `AWSError.service`).
     var expectedStatus: ClosedRange<Int> = 200...299
+    /// Prepended to the endpoint's host unless it is an IP address or localhost (an emulator):
+    /// the KeyValueStore data plane is `{account}.cloudfront-kvs.global.api.aws`.
+    var hostPrefix: String?
 }
 
 struct AWSHTTPResponse: Sendable {
@@ -115,7 +118,9 @@ extension AWSClient {
             }
             if let credentials {
                 let signable = SignableRequest(method: request.method.rawValue, host: target.hostHeader, encodedPath: target.path, query: request.query, headers: headers, body: request.body)
-                let signature = signer.sign(signable, credentials: credentials, date: Date())
+                let signature = request.service.signsWithSigV4A
+                    ? try SigV4ASigner(service: request.service.signingName).sign(signable, credentials: credentials, date: Date())
+                    : signer.sign(signable, credentials: credentials, date: Date())
                 headers = signature.headers + [("Authorization", signature.authorization)]
             }
             var httpRequest = HTTPClientRequest(url: target.baseURL + target.path + Self.queryString(request.query))
@@ -180,6 +185,7 @@ extension AWSClient {
             throw AWSError.configuration("endpoint \(endpoint) for \(request.service.displayName) has no host")
         }
         if host.contains(":") && !host.hasPrefix("[") { host = "[\(host)]" }
+        if let prefix = request.hostPrefix, !configuration.usesPathStyle(endpoint) { host = prefix + host }
         var basePath = endpoint.path
         while basePath.hasSuffix("/") { basePath.removeLast() }
         var path = basePath + request.encodedPath

@@ -15,6 +15,10 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
     case cloudWatch = "monitoring"
     /// Systems Manager (Parameter Store), used by steps outside ldedge (Examples/custom-step).
     case ssm
+    /// The CloudFront KeyValueStore data plane (keys and values); signed with SigV4A only.
+    case cloudFrontKeyValueStore = "cloudfront-keyvaluestore"
+    /// EventBridge (schedules for the edge-function reconciler).
+    case events
 
     /// The name used in the SigV4 credential scope.
     public var signingName: String { rawValue }
@@ -34,6 +38,8 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .logs: return "CLOUDWATCH_LOGS"
         case .cloudWatch: return "CLOUDWATCH"
         case .ssm: return "SSM"
+        case .cloudFrontKeyValueStore: return "CLOUDFRONT_KEYVALUESTORE"
+        case .events: return "EVENTBRIDGE"
         }
     }
 
@@ -51,14 +57,19 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .logs: return "CloudWatch Logs"
         case .cloudWatch: return "CloudWatch"
         case .ssm: return "SSM"
+        case .cloudFrontKeyValueStore: return "CloudFront KeyValueStore"
+        case .events: return "EventBridge"
         }
     }
 
     /// Services whose errors are JSON (`__type`, `message`) rather than XML.
-    public var answersInJSON: Bool { self == .lambda || self == .dynamoDB || self == .secretsManager || self == .ecs || self == .logs || self == .ssm }
+    public var answersInJSON: Bool { self == .lambda || self == .dynamoDB || self == .secretsManager || self == .ecs || self == .logs || self == .ssm || self == .cloudFrontKeyValueStore || self == .events }
 
     /// Global services are signed for us-east-1 whatever the configured region.
     public var isGlobal: Bool { self == .iam || self == .cloudFront }
+
+    /// Signed with SigV4A (ECDSA P-256, region set `*`) instead of SigV4.
+    public var signsWithSigV4A: Bool { self == .cloudFrontKeyValueStore }
 
     public func signingRegion(for region: String) -> String { isGlobal ? "us-east-1" : region }
 
@@ -78,6 +89,9 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
         case .logs: return URL(string: "https://logs.\(region).\(suffix)")
         case .cloudWatch: return URL(string: "https://monitoring.\(region).\(suffix)")
         case .ssm: return URL(string: "https://ssm.\(region).\(suffix)")
+        // Global; each request goes to `{account}.cloudfront-kvs.global.api.aws` (AWSHTTPRequest.hostPrefix).
+        case .cloudFrontKeyValueStore: return URL(string: "https://cloudfront-kvs.global.api.aws")
+        case .events: return URL(string: "https://events.\(region).\(suffix)")
         }
     }
 }

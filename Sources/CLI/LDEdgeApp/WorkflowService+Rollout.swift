@@ -43,7 +43,9 @@ extension WorkflowService {
             let interactive = !yes && Console.standardInputIsTerminal
             let trap = SignalTrap.install(console: console)
             defer { trap.remove() }
-            let report = try await engine(state: location, events: events) { if noWait { $0.stepOptions["no-wait"] = "true" } }.deploy(workflow, only: [target.id], command: "rollout") { plan in
+            // Deployed steps that copy the flag (edge-function's store record) follow it in the same run.
+            let followers = workflow.steps.filter { registry[$0.kind]?.followsRollout == true && state.steps[$0.id]?.status == .applied }.map(\.id)
+            let report = try await engine(state: location, events: events) { if noWait { $0.stepOptions["no-wait"] = "true" } }.deploy(workflow, only: Set([target.id] + followers), command: "rollout") { plan in
                 if let events { events.plan(plan) } else { console.err(PlanRenderer(colors: console.colorsOnStderr).render(plan)) }
                 if plan.hasDrift, !yes {
                     // Someone changed the targeting in LaunchDarkly since the last run: never overwrite it unasked.
