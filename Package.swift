@@ -54,9 +54,9 @@ let package = Package(
                 "LDEdgeApp", "LDEdgeCore", "BuiltinSteps", "LDSandbox", "LaunchDarkly", "AWS", "Invoke", "Operations", "StateS3", "IAMPolicy", "EdgeFunctionCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: settings
+            path: "Sources/CLI/LDEdgeCLI", swiftSettings: settings
         ),
-        .executableTarget(name: "ldedge", dependencies: ["LDEdgeCLI"], swiftSettings: settings),
+        .executableTarget(name: "ldedge", dependencies: ["LDEdgeCLI"], path: "Sources/CLI/ldedge", swiftSettings: settings),
 
         // What the commands do and how they look: `WorkflowService` (one method per command),
         // rendering, prompts, signals and exit codes. The core below it draws nothing.
@@ -66,10 +66,10 @@ let package = Package(
         ),
 
         // The public step API (typealiases over LDEdgeCore: what a step author needs, no more).
-        .target(name: "LDEdgeKit", dependencies: ["LDEdgeCore", "LDEdgeJSON"], swiftSettings: settings),
+        .target(name: "LDEdgeKit", dependencies: ["LDEdgeCore", "LDEdgeJSON"], path: "Sources/Core/LDEdgeKit", swiftSettings: settings),
 
         // The one JSON value type, below the core and the clients.
-        .target(name: "LDEdgeJSON", swiftSettings: settings),
+        .target(name: "LDEdgeJSON", path: "Sources/Core/LDEdgeJSON", swiftSettings: settings),
 
         // Engine, workflow language, state, diagnostics: no terminal code, no LaunchDarkly concept.
         .target(
@@ -80,18 +80,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            swiftSettings: settings
+            path: "Sources/Core/LDEdgeCore", swiftSettings: settings
         ),
 
         // `ldedge invoke`: runs a packaged handler locally with CloudFront events.
         .target(
             name: "Invoke",
             dependencies: ["LDEdgeCore", "LDEdgeApp", "Archive", "ChildProcess", .product(name: "Yams", package: "Yams")],
-            swiftSettings: settings
+            path: "Sources/CLI/Invoke", swiftSettings: settings
         ),
 
         // Operating a live rollout: `ldedge logs`, `status --live` (reads recorded state, AWS and LaunchDarkly).
-        .target(name: "Operations", dependencies: ["LDEdgeCore", "LDEdgeApp", "AWS", "LaunchDarkly"], swiftSettings: settings),
+        .target(name: "Operations", dependencies: ["LDEdgeCore", "LDEdgeApp", "AWS", "LaunchDarkly"], path: "Sources/CLI/Operations", swiftSettings: settings),
 
         // The registry of every built-in step kind.
         .target(
@@ -100,7 +100,7 @@ let package = Package(
                 "LDEdgeCore", "RunStep", "CleanupStep", "BuildHandlerStep", "PackageZipStep",
                 "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep", "FlipFlagStep", "RelayProxyStep", "PluginHost", "EdgeFunctionStep",
             ],
-            swiftSettings: settings
+            path: "Sources/Steps/BuiltinSteps", swiftSettings: settings
         ),
         step("RunStep", ["ChildProcess"]),
         step("CleanupStep"),
@@ -124,7 +124,7 @@ let package = Package(
         ),
         step("FlipFlagStep", ["LaunchDarkly", "LaunchDarklyStepSupport", "AWS", "AWSStepSupport", "HTTPProbe"]),
         // Plain HTTP checks for steps (a guard's URL probe, a package registry's reachability).
-        .target(name: "HTTPProbe", dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: settings),
+        .target(name: "HTTPProbe", dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")], path: "Sources/Clients/HTTPProbe", swiftSettings: settings),
 
         // External step plugins (uses: ./path, plugin:NAME): JSON-RPC 2.0 over stdio (docs/plugins.md).
         .target(name: "PluginHost", dependencies: ["LDEdgeCore", "ChildProcess"], path: "Sources/Steps/Support/PluginHost", swiftSettings: settings),
@@ -137,10 +137,10 @@ let package = Package(
         ),
 
         // `ldedge iam-policy`: the deploying principal's IAM policy, from each step's declared permissions.
-        .target(name: "IAMPolicy", dependencies: ["LDEdgeCore", "LDEdgeApp", "AWS", "StateS3"], swiftSettings: settings),
+        .target(name: "IAMPolicy", dependencies: ["LDEdgeCore", "LDEdgeApp", "AWS", "StateS3"], path: "Sources/CLI/IAMPolicy", swiftSettings: settings),
 
         // Shared state in S3 (`state: s3://BUCKET/PREFIX`): a state backend, not a step; the CLI wires it in.
-        .target(name: "StateS3", dependencies: ["LDEdgeCore", "AWS"], swiftSettings: settings),
+        .target(name: "StateS3", dependencies: ["LDEdgeCore", "AWS"], path: "Sources/Core/StateS3", swiftSettings: settings),
 
         // Clients: the only layer that talks to the network.
         .target(
@@ -151,7 +151,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: settings
+            path: "Sources/Clients/AWS", swiftSettings: settings
         ),
         .target(
             name: "LaunchDarkly",
@@ -160,7 +160,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: settings
+            path: "Sources/Clients/LaunchDarkly", swiftSettings: settings
         ),
         .target(
             name: "LDSandbox",
@@ -169,7 +169,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            swiftSettings: settings
+            path: "Sources/Sandbox/LDSandbox", swiftSettings: settings
         ),
 
         // Benchmark: PUT 1,000 small objects to the AWS emulator (run by scripts/bench-s3-put.sh).
@@ -179,7 +179,7 @@ let package = Package(
         .executableTarget(name: "site-sync-bench", dependencies: ["LDEdgeCore", "UploadSiteStep"], path: "Benchmarks/site-sync", exclude: ["run.sh"], swiftSettings: settings),
 
         // Colours, status lines and progress bars, honouring NO_COLOR and TERM=dumb (used by the CLI layer only).
-        .target(name: "Terminal", swiftSettings: settings),
+        .target(name: "Terminal", path: "Sources/System/Terminal", swiftSettings: settings),
 
         // Every child process (run steps, pip, plugins, the handler runner), on swift-subprocess.
         .target(
@@ -188,22 +188,24 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
             ],
-            swiftSettings: settings
+            path: "Sources/System/ChildProcess", swiftSettings: settings
         ),
 
         // System libraries and their thin wrappers.
         .systemLibrary(
             name: "CGit2",
+            path: "Sources/System/CGit2",
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
         .systemLibrary(
             name: "CArchive",
+            path: "Sources/System/CArchive",
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
         ),
-        .target(name: "Git", dependencies: ["CGit2"], swiftSettings: settings),
-        .target(name: "Archive", dependencies: ["CArchive"], swiftSettings: settings),
+        .target(name: "Git", dependencies: ["CGit2"], path: "Sources/System/Git", swiftSettings: settings),
+        .target(name: "Archive", dependencies: ["CArchive"], path: "Sources/System/Archive", swiftSettings: settings),
 
         // Benchmarks/zip: the deterministic zip writer against Info-ZIP (Benchmarks/zip/run.sh).
         .executableTarget(name: "ZipBench", dependencies: ["Archive"], path: "Benchmarks/zip/ZipBench", swiftSettings: settings),

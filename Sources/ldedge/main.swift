@@ -1,4 +1,0 @@
-import LDEdgeCLI
-
-// The executable is the library's command tree with the built-in step kinds (Sources/LDEdgeCLI).
-await LDEdgeCLI.main()
