@@ -10,7 +10,7 @@ let settings: [SwiftSetting] = [.swiftLanguageMode(.v6), .treatAllWarnings(as: .
 func step(_ name: String, _ extra: [Target.Dependency] = []) -> Target {
     .target(
         name: name,
-        dependencies: ["LDEdgeCore"] + extra,
+        dependencies: ["LDEdgeKit"] + extra,
         path: "Sources/Steps/\(name)",
         swiftSettings: settings
     )
@@ -230,7 +230,7 @@ let package = Package(
         .testTarget(
             name: "StepsTests",
             dependencies: [
-                "BuiltinSteps", "LDEdgeApp", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox",
+                "BuiltinSteps", "LDEdgeApp", "LDEdgeKit", "LDEdgeTestSupport", "AWS", "LaunchDarkly", "LDSandbox",
                 "RunStep", "UploadSiteStep", "EdgeDistributionStep", "AttachTriggerStep", "RelayProxyStep",
             ],
             swiftSettings: settings

@@ -336,8 +336,5 @@ public final class Engine: Sendable {
     }
 
     /// A digest of a resolved input, to tell when a step's inputs changed.
-    public static func digest(_ input: JSONValue) -> String {
-        let data = (try? JSONEncoder.canonical.encode(input)) ?? Data()
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-    }
+    public static func digest(_ input: JSONValue) -> String { InputDigest.of(input) }
 }

@@ -55,3 +55,25 @@ public typealias Interrupted = LDEdgeCore.Interrupted
 public typealias StepKind = LDEdgeCore.StepKind
 /// Secret redaction for anything a step prints or records outside `StepContext`.
 public typealias Secrets = LDEdgeCore.Secrets
+/// The digest of a JSON value in canonical form (to tell whether inputs changed).
+public typealias InputDigest = LDEdgeCore.InputDigest
+/// Optional protocols a kind adopts: tidy up after a whole deploy, be driven by `ldedge rollout`
+/// (or follow it), have build outputs that are caches (rebuilt on the machine that needs them).
+public typealias AfterDeployStep = LDEdgeCore.AfterDeployStep
+public typealias RolloutStep = LDEdgeCore.RolloutStep
+public typealias RolloutFollowerStep = LDEdgeCore.RolloutFollowerStep
+public typealias RolloutChange = LDEdgeCore.RolloutChange
+public typealias RolloutError = LDEdgeCore.RolloutError
+public typealias BuildOutputStep = LDEdgeCore.BuildOutputStep
+/// What changed out of band since the last run (`Step.drift`).
+public typealias DriftItem = LDEdgeCore.DriftItem
+/// Well-known outputs other commands read without knowing the kind (`OutputField(..., role:)`).
+public typealias OutputRole = LDEdgeCore.OutputRole
+/// An error that means "this machine is not set up" (exit 78) rather than a failure.
+public typealias ConfigurationProblem = LDEdgeCore.ConfigurationProblem
+/// Elapsed times as people read them ("2.4 s", "3 min 5 s").
+public typealias Elapsed = LDEdgeCore.Elapsed
+/// `${...}` references in input values.
+public typealias Interpolation = LDEdgeCore.Interpolation
+/// The recorded state of a whole workflow (read-only for steps).
+public typealias WorkflowState = LDEdgeCore.WorkflowState

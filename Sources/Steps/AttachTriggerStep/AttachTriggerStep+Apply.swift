@@ -1,6 +1,6 @@
 import AWS
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// The association ldedge changed, as it was before ldedge first touched it.
 struct AssociationMemory: Codable, Sendable {

@@ -1,7 +1,7 @@
 import AWS
 import AWSStepSupport
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 extension AttachTriggerStep {
     /// Drift: the function's `$LATEST` code hash and configuration against the numbered version

@@ -1,4 +1,4 @@
-import LDEdgeCore
+import LDEdgeKit
 
 /// What the deploying principal needs for `attach-trigger` (docs/iam.md): the function and its
 /// versions in us-east-1, the execution role it creates (or passes), the distribution it attaches

@@ -1,6 +1,6 @@
 import AWS
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// Version pruning (`keepVersions`): every deploy publishes a version; once the deploy has succeeded,
 /// the ones beyond the newest N that no distribution runs are deleted.

@@ -1,7 +1,7 @@
 import AWS
 import AWSStepSupport
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// The read policy as it was before this run (nil: there was none).
 public struct TableAccessUndo: Codable, Sendable {

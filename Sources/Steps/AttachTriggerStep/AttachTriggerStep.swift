@@ -1,7 +1,7 @@
 import AWS
 import AWSStepSupport
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// Publishes a Lambda@Edge function version from a zip and attaches it to a CloudFront behavior.
 ///

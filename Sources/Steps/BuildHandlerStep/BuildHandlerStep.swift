@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 import LaunchDarkly
 import LaunchDarklyStepSupport
 

@@ -1,5 +1,5 @@
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// Where the handler's LaunchDarkly SDK connects: polling base, streaming and events URIs.
 struct SDKEndpoints: Equatable {

@@ -1,9 +1,8 @@
 import Crypto
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 import LaunchDarkly
 
-typealias JSONValue = LDEdgeCore.JSONValue
 
 /// The flag as LaunchDarkly serves it to SDKs when the handler is built, baked into the package as
 /// `ldedge_snapshot.json` so a container that cannot reach LaunchDarkly within `initTimeout` keeps

@@ -1,4 +1,4 @@
-import LDEdgeCore
+import LDEdgeKit
 
 /// Tears down earlier steps of the same workflow within the run: deploy, check, clean up.
 ///

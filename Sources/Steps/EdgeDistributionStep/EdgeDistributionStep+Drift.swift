@@ -1,7 +1,7 @@
 import AWS
 import AWSStepSupport
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 extension EdgeDistributionStep {
     /// Drift: the settings the last run applied to the distribution it created (comment, default

@@ -1,4 +1,4 @@
-import LDEdgeCore
+import LDEdgeKit
 
 /// What the deploying principal needs for `edge-distribution` (docs/iam.md). The distribution's and
 /// the Origin Access Control's ids are known only once CloudFront has created them: their ARNs end

@@ -1,7 +1,7 @@
 import AWS
 import AWSStepSupport
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// A CloudFront distribution in front of a private S3 bucket (Origin Access Control), or an adopted one.
 ///

@@ -1,7 +1,7 @@
 import AWS
 import AWSStepSupport
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 public struct FunctionUndo: Codable, Sendable {
     var name: String

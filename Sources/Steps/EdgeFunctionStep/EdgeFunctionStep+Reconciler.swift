@@ -2,7 +2,7 @@ import AWS
 import AWSStepSupport
 import Archive
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// The names of what the optional scheduled reconciler (`reconcile:`) consists of.
 struct ReconcilerNames: Sendable {

@@ -1,7 +1,7 @@
 import AWS
 import AWSStepSupport
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// Routes visitors to the old or the new site with a CloudFront Function (`cloudfront-js-2.0`,
 /// viewer-request) that evaluates the LaunchDarkly flag itself, with LaunchDarkly's bucketing, from

@@ -1,6 +1,6 @@
 import AWS
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 import LaunchDarkly
 
 /// `ldedge sync`: makes each deployed edge-function store hold the record of its flag as

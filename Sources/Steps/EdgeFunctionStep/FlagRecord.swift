@@ -1,5 +1,5 @@
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// The compact per-flag record the CloudFront Function evaluates (at most 1 KB: one KeyValueStore
 /// value), made from the flag in the SDK representation (`/sdk/latest-all`, the stream's `put` and

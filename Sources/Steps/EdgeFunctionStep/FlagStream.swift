@@ -1,5 +1,5 @@
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 import LaunchDarkly
 
 /// One server-sent event of LaunchDarkly's SDK stream.

@@ -1,5 +1,5 @@
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// The CloudFront Function's code: `templates/edge-function/viewer-request.js` with the step's
 /// settings in its `const CONFIG = {...};` line, checked against what cloudfront-js-2.0 allows.

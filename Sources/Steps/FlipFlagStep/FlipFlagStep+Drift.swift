@@ -1,6 +1,6 @@
 import Foundation
 import LaunchDarkly
-import LDEdgeCore
+import LDEdgeKit
 
 extension FlipFlagStep {
     /// Drift: the flag's targeting in LaunchDarkly against what the last run left it serving (the

@@ -1,4 +1,4 @@
-import LDEdgeCore
+import LDEdgeKit
 
 /// What the deploying principal needs in AWS for `flip-flag` (docs/iam.md): nothing, unless a
 /// stage hold reads a CloudWatch metric (`guard.metric`). The flag itself lives in LaunchDarkly,

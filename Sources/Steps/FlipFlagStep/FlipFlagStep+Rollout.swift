@@ -1,4 +1,4 @@
-import LDEdgeCore
+import LDEdgeKit
 
 /// `ldedge rollout` drives flip-flag steps: a percentage or one variation replaces the staged,
 /// guarded or fixed targeting in `with:`; `--resume` keeps the stages and continues them.

@@ -1,6 +1,6 @@
 import Foundation
 import LaunchDarkly
-import LDEdgeCore
+import LDEdgeKit
 
 /// Sets a LaunchDarkly flag's targeting in one environment: a percentage rollout, one variation,
 /// or a staged rollout with holds and a health guard; creates the flag when it is missing.
@@ -306,7 +306,7 @@ public struct FlipFlagStep: Step {
     }
 
     var stagesDigest: String {
-        Engine.digest((try? LDEdgeCore.JSONValue(encoding: input.stages ?? [])) ?? .null)
+        InputDigest.of((try? JSONValue(encoding: input.stages ?? [])) ?? .null)
     }
 
     /// The stage a run starts from: the recorded one when resuming the same stages, else the first.

@@ -1,7 +1,7 @@
 import AWS
 import AWSStepSupport
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// The CloudWatch guard of a staged rollout: during each hold it reads a metric of the distribution
 /// (`5xxErrorRate`, `4xxErrorRate`) or of the edge function (`lambdaErrors`) and fails the stage, so that

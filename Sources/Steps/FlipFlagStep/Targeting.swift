@@ -2,7 +2,7 @@ import HTTPProbe
 import Foundation
 import LaunchDarkly
 import LaunchDarklyStepSupport
-import LDEdgeCore
+import LDEdgeKit
 
 /// The targeting of a flag in one environment, kept by value so it can be restored exactly.
 struct TargetingSnapshot: Codable, Equatable, Sendable {

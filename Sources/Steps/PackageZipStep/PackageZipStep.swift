@@ -1,7 +1,7 @@
 import Archive
 import Crypto
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 import Synchronization
 
 /// Zips a build folder into a deterministic Lambda package and enforces the Lambda@Edge size limit.

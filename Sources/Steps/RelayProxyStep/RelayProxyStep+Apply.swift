@@ -1,6 +1,6 @@
 import AWS
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// What a relay-proxy step undoes.
 public enum RelayProxyUndo: StepUndo {

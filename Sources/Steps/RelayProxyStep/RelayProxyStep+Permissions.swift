@@ -1,4 +1,4 @@
-import LDEdgeCore
+import LDEdgeKit
 
 /// What the deploying principal needs for `relay-proxy` (docs/iam.md): the table, the secret, both
 /// roles (passed only to ECS tasks), the cluster, the service and the task definition family, by the

@@ -1,7 +1,7 @@
 import AWS
 import AWSStepSupport
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// What `plan` found, handed to `apply`. Holds names and ARNs, never the SDK key.
 struct RelayPlan: Codable, Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 import LaunchDarkly
-import LDEdgeCore
+import LDEdgeKit
 
 extension RelayProxyStep {
     /// The SDK key: the `sdkKey` input, else `LD_SDK_KEY`, else the LaunchDarkly environment's

@@ -1,7 +1,7 @@
 import AWS
 import AWSStepSupport
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// The guide's Relay Proxy stack as a step: a DynamoDB table in the Relay Proxy's persistent-store
 /// layout, a Secrets Manager copy of the SDK key, and an ECS Fargate service running the official

@@ -1,7 +1,7 @@
 import AWS
 import Crypto
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// The IAM documents and the container configuration of the Relay Proxy stack.
 enum RelayStack {

@@ -1,6 +1,6 @@
 import ChildProcess
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// Runs a shell command, with an optional command that undoes it.
 ///
@@ -52,7 +52,7 @@ public struct RunStep: Step {
     }
 
     public func plan(_ context: StepContext) async throws -> StepPlan {
-        let digest = Engine.digest(try JSONValue(encoding: InputEcho(input)))
+        let digest = InputDigest.of(try JSONValue(encoding: InputEcho(input)))
         let sameAsBefore = context.previous?.status == .applied && context.recall("digest", as: String.self) == digest
         if sameAsBefore && input.always != true {
             return StepPlan(changes: [PlannedChange(.none, "command", detail: "already ran with these inputs")], outputs: context.previous?.outputs ?? [:])

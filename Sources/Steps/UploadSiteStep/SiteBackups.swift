@@ -1,6 +1,6 @@
 import AWS
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 import Synchronization
 
 /// An object as it was before ldedge overwrote or deleted it, kept in the step's work folder.

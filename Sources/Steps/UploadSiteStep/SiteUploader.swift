@@ -1,6 +1,6 @@
 import AWS
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 import Synchronization
 
 /// Uploads files with bounded parallelism, reporting files and bytes for larger syncs.

@@ -1,4 +1,4 @@
-import LDEdgeCore
+import LDEdgeKit
 
 /// What the deploying principal needs for `upload-site` (docs/iam.md): the bucket, and the objects
 /// under the prefix (the whole bucket at teardown, which empties a bucket the workflow created).

@@ -2,7 +2,7 @@ import AWS
 import AWSStepSupport
 import Foundation
 import Git
-import LDEdgeCore
+import LDEdgeKit
 
 /// Syncs a site folder (local, or from git at a ref) to an S3 bucket, uploading only what changed.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import LDEdgeCore
+import LDEdgeKit
 
 /// Writes a file with the given text.
 ///
