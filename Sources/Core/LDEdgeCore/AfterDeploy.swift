@@ -15,8 +15,7 @@ extension Engine {
     func afterDeploy(_ ids: [String], workflow: Workflow, recorder: Recorder, services: ServiceCache) async {
         for workflowStep in workflow.steps where ids.contains(workflowStep.id) {
             guard let kind = registry[workflowStep.kind], let applied = recorder.state.steps[workflowStep.id], applied.status == .applied else { continue }
-            var outputs: [String: [String: String]] = [:]
-            for (id, step) in recorder.state.steps where step.status == .applied { outputs[id] = step.outputs }
+            let outputs = recorder.resolvableOutputs
             guard let input = workflowStep.input.resolvingStepOutputs(outputs, as: .object(kind.inputs)),
                   let step = try? kind.makeStep(id: workflowStep.id, input: input) as? any AfterDeployStep else { continue }
             let context = makeContext(workflow: workflow, stepID: workflowStep.id, kind: kind.kind, phase: .apply, state: recorder.state,

@@ -27,18 +27,21 @@ extension Engine {
         let state = try await store.load()
         let services = ServiceCache()
         defer { Task { await services.close() } }
-        return try await materialize(ids, of: workflow, state: state, including: including, services: services)
+        var outputs: [String: [String: String]] = [:]
+        for (id, step) in state.steps where step.status == .applied { outputs[id] = step.outputs }
+        return try await materialize(ids, of: workflow, state: state, outputs: outputs, including: including, services: services)
     }
 
     @discardableResult
-    func materialize(_ ids: [String], of workflow: Workflow, state: WorkflowState, including: Bool, services: ServiceCache) async throws -> [String: [String: String]] {
+    func materialize(
+        _ ids: [String], of workflow: Workflow, state: WorkflowState, outputs recorded: [String: [String: String]], including: Bool, services: ServiceCache
+    ) async throws -> [String: [String: String]] {
         var needed: Set<String> = []
         var pending = including ? ids : ids.flatMap { workflow.step($0)?.dependencies ?? [] }
         while let id = pending.popLast() {
             if needed.insert(id).inserted { pending += workflow.step(id)?.dependencies ?? [] }
         }
-        var outputs: [String: [String: String]] = [:]
-        for (id, step) in state.steps where step.status == .applied { outputs[id] = step.outputs }
+        var outputs = recorded
         var built: [String: [String: String]] = [:]
         for workflowStep in workflow.steps where needed.contains(workflowStep.id) {
             guard state.steps[workflowStep.id]?.status == .applied else { continue }

@@ -154,8 +154,9 @@ public final class Engine: Sendable {
             try await recorder.checkpoint()
             let state = recorder.state
             await removeUnreferencedCopies(store, state: state)
+            let resolvable = recorder.resolvableOutputs
             var outputs: [String: [String: String]] = [:]
-            for step in workflow.steps { outputs[step.id] = state.steps[step.id]?.outputs ?? [:] }
+            for step in workflow.steps { outputs[step.id] = resolvable[step.id] ?? state.steps[step.id]?.outputs ?? [:] }
             return DeployReport(workflow: workflow.name, applied: applied, unchanged: unchanged, outputs: outputs, recovered: recovered)
         }
     }
@@ -180,8 +181,7 @@ public final class Engine: Sendable {
         if InterruptFlag.shared.isRaised { throw Interrupted() }
         let state = recorder.state
         let kind = try await stepKind(workflowStep.kind, step: workflowStep.id, workflow: workflow, state: state)
-        var outputs: [String: [String: String]] = [:]
-        for (id, step) in state.steps where step.status == .applied { outputs[id] = step.outputs }
+        let outputs = recorder.resolvableOutputs
         guard let input = workflowStep.input.resolvingStepOutputs(outputs, as: .object(kind.inputs)) else {
             throw EngineError.unresolved(step: workflowStep.id, detail: "an output it refers to was not produced; check the steps it depends on: \(workflowStep.dependencies.joined(separator: ", "))")
         }
@@ -198,7 +198,14 @@ public final class Engine: Sendable {
             reporter.report(.stepFinished(id: workflowStep.id, phase: "apply", outcome: "unchanged"))
             let merged = (previous?.outputs ?? [:]).merging(plan.outputs) { _, new in new }
             if merged != previous?.outputs {
-                try recorder.record(JournalRecord(.outputs(step: workflowStep.id, outputs: merged)))
+                // Only this machine's paths differ (another machine built and recorded them): use
+                // them in this run without recording them, so runners do not rewrite each other's.
+                let local = Set(kind.outputs.filter { $0.role?.isMachineLocal == true }.map(\.name))
+                if merged.filter({ !local.contains($0.key) }) == (previous?.outputs ?? [:]).filter({ !local.contains($0.key) }) {
+                    recorder.setLocalOutputs(merged, of: workflowStep.id)
+                } else {
+                    try recorder.record(JournalRecord(.outputs(step: workflowStep.id, outputs: merged)))
+                }
             }
             return false
         }
@@ -206,7 +213,7 @@ public final class Engine: Sendable {
         try recorder.record(JournalRecord(.stepBegin(step: workflowStep.id, kind: kind.kind, input: input, digest: digest)))
         begun.append(workflowStep.id)
         // Build outputs this step reads may have been built on another machine: build them here first.
-        try await materialize([workflowStep.id], of: workflow, state: state, including: false, services: services)
+        try await materialize([workflowStep.id], of: workflow, state: state, outputs: outputs, including: false, services: services)
         let context = makeContext(workflow: workflow, stepID: workflowStep.id, kind: kind.kind, phase: .apply, state: state, recorder: recorder, services: services)
         let stepOutputs = try await step.apply(plan, context)
         try recorder.record(JournalRecord(.outputs(step: workflowStep.id, outputs: plan.outputs.merging(stepOutputs) { _, new in new })))

@@ -7,6 +7,11 @@ import Foundation
 /// function version and the distribution through the role, never through a kind or output name.
 /// A kind that renames an output keeps its role, and nothing else breaks.
 public enum OutputRole: String, Sendable, Codable, CaseIterable {
+    /// Outputs that name something on the machine that ran (a path under its work folder): they
+    /// differ between machines without anything having changed, so a run does not record them
+    /// when they are all that differs.
+    public var isMachineLocal: Bool { self == .handlerPackage || self == .handlerBuild }
+
     /// Path of a Lambda deployment package (a zip) on this machine.
     case handlerPackage
     /// The folder a handler was built in (the package's source).

@@ -7,6 +7,9 @@ public final class Recorder: Sendable {
     public let runID: String
     /// The folded state; held while a record is appended, so records keep their order.
     private let current: Mutex<WorkflowState>
+    /// Outputs of unchanged steps as they are on this machine (paths under its work folder), for
+    /// this run's references only; never journaled (see `OutputRole.isMachineLocal`).
+    private let localOutputs = Mutex<[String: [String: String]]>([:])
 
     public init(store: any StateBackend, state: WorkflowState, runID: String) {
         self.store = store
@@ -15,6 +18,23 @@ public final class Recorder: Sendable {
     }
 
     public var state: WorkflowState { current.withLock { $0 } }
+
+    /// Records an unchanged step's outputs as they are on this machine, for this run only.
+    public func setLocalOutputs(_ outputs: [String: String], of step: String) {
+        localOutputs.withLock { $0[step] = outputs }
+    }
+
+    /// What `${steps.ID.outputs.NAME}` resolves to now: every applied step's recorded outputs, with
+    /// this machine's local ones where a step set them in this run.
+    public var resolvableOutputs: [String: [String: String]] {
+        let state = self.state
+        let local = localOutputs.withLock { $0 }
+        var outputs: [String: [String: String]] = [:]
+        for (id, step) in state.steps where step.status == .applied {
+            outputs[id] = step.outputs.merging(local[id] ?? [:]) { _, here in here }
+        }
+        return outputs
+    }
 
     /// Appends a record (fsync'd) and folds it into the in-memory state; returns its sequence number.
     @discardableResult

@@ -123,14 +123,23 @@ public final class StepContext: Sendable {
     }
 
     /// Keeps step-private data across runs (nil forgets it).
+    /// A value equal to the one remembered already is not journaled again.
     public func remember(_ key: String, _ value: some Encodable) throws {
         guard let recorder, !isDryRun else { throw DryRunViolation(action: "remember \(key)") }
-        try recorder.record(JournalRecord(.remember(step: stepID, key: key, value: try JSONValue(encoding: value))))
+        let encoded = try JSONValue(encoding: value)
+        if memory[key] == encoded { return }
+        try recorder.record(JournalRecord(.remember(step: stepID, key: key, value: encoded)))
     }
 
     public func forget(_ key: String) throws {
         guard let recorder, !isDryRun else { throw DryRunViolation(action: "forget \(key)") }
+        if memory[key] == nil { return }
         try recorder.record(JournalRecord(.remember(step: stepID, key: key, value: nil)))
+    }
+
+    /// The step's remembered data as it stands in this run.
+    private var memory: [String: JSONValue] {
+        recorder?.state.steps[stepID]?.memory ?? previous?.memory ?? [:]
     }
 
     /// Data remembered by this step, from this run or an earlier one.
