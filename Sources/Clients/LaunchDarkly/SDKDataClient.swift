@@ -1,19 +1,26 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
 
 /// Reads the flag data an SDK sees: `GET {base}/sdk/latest-all` with the SDK key, the server-side
 /// SDKs' polling endpoint (`{"flags": {...}, "segments": {...}}` in the SDK representation, with
 /// salts, versions and variation indices exactly as the SDKs evaluate them).
 ///
-/// One attempt, failing at once when nothing listens (URLSession, not the pooled HTTP client that
-/// retries refused connections until the deadline): a build must not wait on an unreachable
-/// LaunchDarkly, it records that there is no snapshot and goes on.
+/// One attempt, failing at once when nothing listens (a client that does not retry refused
+/// connections until the deadline, as the shared pooled one does): a build must not wait on an
+/// unreachable LaunchDarkly, it records that there is no snapshot and goes on.
 public struct SDKDataClient: Sendable {
     public let baseURI: String
     private let sdkKey: String
     private let timeout: TimeInterval
+
+    /// Shared for the process (it is never shut down): connections are made once, not retried.
+    private static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     public init(baseURI: String, sdkKey: String, timeout: TimeInterval = 10) {
         self.baseURI = baseURI.hasSuffix("/") ? String(baseURI.dropLast()) : baseURI
@@ -23,22 +30,23 @@ public struct SDKDataClient: Sendable {
 
     /// The whole data set as raw JSON bytes.
     public func latestAll() async throws -> Data {
-        guard let url = URL(string: baseURI + "/sdk/latest-all") else { throw LaunchDarklyError.invalidBaseURI(baseURI) }
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-        request.setValue(sdkKey, forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        request.setValue("ldedge", forHTTPHeaderField: "User-Agent")
-        let (data, status) = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Data, Int), Error>) in
-            URLSession.shared.dataTask(with: request) { data, response, error in
-                if let error {
-                    continuation.resume(throwing: LaunchDarklyError.transport("\(url.absoluteString): \(error.localizedDescription)"))
-                } else {
-                    continuation.resume(returning: (data ?? Data(), (response as? HTTPURLResponse)?.statusCode ?? 0))
-                }
-            }.resume()
+        let url = baseURI + "/sdk/latest-all"
+        guard URL(string: url) != nil else { throw LaunchDarklyError.invalidBaseURI(baseURI) }
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Authorization", value: sdkKey)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "ldedge")
+        let status: Int
+        let body: ByteBuffer
+        do {
+            let response = try await Self.client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            status = Int(response.status.code)
+            body = try await response.body.collect(upTo: 64 << 20)
+        } catch {
+            throw LaunchDarklyError.transport("\(url): \(error)")
         }
         switch status {
-        case 200: return data
+        case 200: return Data(body.readableBytesView)
         case 401, 403: throw LaunchDarklyError.unauthorized(message: "the SDK endpoint \(baseURI) refused the SDK key (HTTP \(status))")
         default: throw LaunchDarklyError.unexpectedStatus(status: status, code: nil, message: "GET \(baseURI)/sdk/latest-all")
         }
