@@ -6,14 +6,20 @@
 #                                                  and scripts/handler-runner/ (what `ldedge invoke` runs)
 #   dist/ldedge-VERSION-linux-ARCH.tar.gz.sha256   its SHA-256, in `sha256sum -c` form
 #
-# The binary needs no Swift toolchain, only the shared libraries libgit2 and libarchive
-# (Debian: apt-get install libgit2-1.5 libarchive13, or the -dev packages). Check a download with
+# The binary needs no Swift toolchain, only the shared libraries libgit2, libarchive and libcurl
+# (Debian: apt-get install libgit2-1.5 libarchive13 libcurl4; Foundation linked statically needs
+# libcurl, which the build links against with libcurl4-openssl-dev). Check a download with
 # `sha256sum -c ldedge-*.tar.gz.sha256`. Usage: scripts/release.sh [OUTPUT_DIR] (default dist/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 out="${1:-$root/dist}"
 ./scripts/setup.sh
+if ! dpkg -s libcurl4-openssl-dev >/dev/null 2>&1; then
+    echo "release: installing libcurl4-openssl-dev with apt-get (static Foundation links libcurl)" >&2
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libcurl4-openssl-dev >/dev/null
+fi
 source scripts/lib/quiet-build.sh
 # A build folder of its own: the release build never waits on (or invalidates) a debug build.
 scratch="$root/.build-release"
@@ -31,7 +37,8 @@ strip "$stage/$name/bin/ldedge" 2>/dev/null || true
 cp -R templates "$stage/$name/templates"
 cp -R scripts/handler-runner "$stage/$name/scripts/handler-runner"
 find "$stage/$name" -name '__pycache__' -prune -exec rm -rf {} +
-# Only libgit2, libarchive and the C library may be needed at run time: no Swift runtime library.
+# Only system libraries (libgit2, libarchive, libcurl, the C library) may be needed at run time:
+# no Swift runtime library.
 if ldd "$stage/$name/bin/ldedge" | grep -E 'libswift|libFoundation|libdispatch|libBlocksRuntime' >&2; then
     echo "release: the binary still links the Swift runtime dynamically (above)" >&2
     exit 1
