@@ -54,10 +54,10 @@ final class RebrandCFFTests: XCTestCase {
         try runProcess(binary, arguments, in: project.url, environment: environment)
     }
 
-    func split(_ count: Int, seed: Int = 7) throws -> FunctionSplitReport {
+    func split(_ count: Int, seed: Int = 7) throws -> SplitReport {
         let result = try ldedge(["invoke", "workflows/rebrand-cff.yaml", "--ips", String(count), "--seed", String(seed), "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        return try JSONDecoder().decode(FunctionSplitReport.self, from: Data(result.stdout.utf8))
+        return try JSONDecoder().decode(SplitReport.self, from: Data(result.stdout.utf8))
     }
 
     func storeRecord() async throws -> String? {

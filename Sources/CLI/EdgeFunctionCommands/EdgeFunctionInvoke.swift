@@ -39,7 +39,7 @@ public struct EdgeFunctionInvoke: Sendable {
         if let ips {
             guard ips > 0 else { throw InvokeError.badOption("--ips needs a positive number of invocations") }
             let report = try await target.split(count: ips, request: request, seed: seed ?? UInt64.random(in: 0...UInt64(UInt32.max)), environment: environment)
-            return json ? pretty(try JSONValue(encoding: report)) : report.summary
+            return json ? pretty(try JSONValue(encoding: report)) : report.summary(evaluatedBy: "CloudFront Function")
         }
         guard let answer = try await target.run([request], environment: environment).first else { return nil }
         if json { return pretty(answer.response) }
@@ -87,35 +87,18 @@ public struct EdgeFunctionInvoke: Sendable {
     }
 
     /// `--ips N`: N random client IPs (the same ones as the Lambda@Edge target's for the same seed) and the split.
-    public func split(count: Int, request: ViewerRequest, seed: UInt64, environment: [String: String]) async throws -> FunctionSplitReport {
-        var generator = SplitMix64(seed: seed)
-        var requests: [ViewerRequest] = []
-        for _ in 0..<count {
+    public func split(count: Int, request: ViewerRequest, seed: UInt64, environment: [String: String]) async throws -> SplitReport {
+        let requests = SplitTally.clientIPs(count: count, seed: seed).map { clientIp -> ViewerRequest in
             var event = request
-            event.clientIp = Self.randomIP(&generator)
-            requests.append(event)
+            event.clientIp = clientIp
+            return event
         }
         let answers = try await run(requests, environment: environment)
-        var report = FunctionSplitReport(count: count, seed: seed)
-        var seen: [String: Bool] = [:]
+        var tally = SplitTally(count: count, seed: seed)
         for (request, answer) in zip(requests, answers) {
-            if let earlier = seen[request.clientIp], earlier != answer.servesNewSite { report.inconsistent += 1 }
-            seen[request.clientIp] = answer.servesNewSite
-            if answer.servesNewSite { report.newSite += 1 } else { report.oldSite += 1 }
+            tally.add(clientIp: request.clientIp, servesNewSite: answer.servesNewSite, durationMs: answer.durationMs)
         }
-        let durations = answers.map(\.durationMs).sorted()
-        if !durations.isEmpty {
-            report.p50Ms = durations[durations.count / 2]
-            report.p99Ms = durations[min(durations.count - 1, Int(Double(durations.count) * 0.99))]
-        }
-        return report
-    }
-
-    /// The same public-looking IPv4 addresses `InvokeSession.split` draws.
-    static func randomIP(_ generator: inout SplitMix64) -> String {
-        var first: UInt64
-        repeat { first = 1 + generator.next() % 223 } while first == 10 || first == 127
-        return "\(first).\(generator.next() % 256).\(generator.next() % 256).\(1 + generator.next() % 254)"
+        return tally.report
     }
 
     /// A CloudFront Functions viewer-request event (`event.viewer.ip`, headers/querystring/cookies as `{value}` objects).
@@ -149,28 +132,3 @@ public struct EdgeFunctionInvoke: Sendable {
 }
 
 /// How `--ips N` split on the edge-function target (the same fields as the Lambda@Edge target's `SplitReport`).
-public struct FunctionSplitReport: Codable, Sendable, Equatable {
-    public var count: Int
-    public var seed: UInt64
-    public var oldSite = 0
-    public var newSite = 0
-    /// IPs that got different answers on different invocations (0: bucketing is stable).
-    public var inconsistent = 0
-    /// CloudFront Functions have no 5 s timeout to exceed; kept for the same JSON shape.
-    public var timedOut = 0
-    public var p50Ms = 0.0
-    public var p99Ms = 0.0
-
-    public init(count: Int, seed: UInt64) {
-        self.count = count
-        self.seed = seed
-    }
-
-    public var newShare: Double { count == 0 ? 0 : Double(newSite) / Double(count) }
-
-    public var summary: String {
-        let old = count == 0 ? 0 : 100 * Double(oldSite) / Double(count)
-        return String(format: "%d invocations (seed %llu): old site %d (%.1f%%), new site %d (%.1f%%); CloudFront Function p50 %.3f ms, p99 %.3f ms",
-                      count, seed, oldSite, old, newSite, 100 * newShare, p50Ms, p99Ms)
-    }
-}

@@ -41,35 +41,58 @@ public final class InvokeSession: Sendable {
 
     /// Invokes `count` random client IPs on the same request and counts old and new site answers.
     public func split(count: Int, request: ViewerRequest, seed: UInt64) async throws -> SplitReport {
-        var generator = SplitMix64(seed: seed)
-        var report = SplitReport(count: count, seed: seed)
-        var durations: [Double] = []
-        durations.reserveCapacity(count)
-        var answers: [String: Bool] = [:]
-        for _ in 0..<count {
+        var tally = SplitTally(count: count, seed: seed)
+        for clientIp in SplitTally.clientIPs(count: count, seed: seed) {
             var event = request
-            event.clientIp = Self.randomIP(&generator)
+            event.clientIp = clientIp
             let invocation = try await runner.invoke(event.event)
             let isNew = HandlerResponse(invocation.response).servesNewSite(newPrefix: package.newPrefix)
-            if let earlier = answers[event.clientIp], earlier != isNew { report.inconsistent += 1 }
-            answers[event.clientIp] = isNew
-            if isNew { report.newSite += 1 } else { report.oldSite += 1 }
-            if invocation.timedOut { report.timedOut += 1 }
-            durations.append(invocation.durationMs)
+            tally.add(clientIp: clientIp, servesNewSite: isNew, durationMs: invocation.durationMs, timedOut: invocation.timedOut)
         }
-        durations.sort()
-        if !durations.isEmpty {
-            report.p50Ms = durations[durations.count / 2]
-            report.p99Ms = durations[min(durations.count - 1, Int(Double(durations.count) * 0.99))]
-        }
-        return report
+        return tally.report
+    }
+}
+
+/// Counts an `--ips N` split, whatever runs the edge decision (the Lambda@Edge handler, a
+/// CloudFront Function): the same client IPs for the same seed, the same report.
+public struct SplitTally: Sendable {
+    private var partial: SplitReport
+    private var answers: [String: Bool] = [:]
+    private var durations: [Double] = []
+
+    public init(count: Int, seed: UInt64) {
+        partial = SplitReport(count: count, seed: seed)
+        durations.reserveCapacity(count)
     }
 
-    /// A public-looking IPv4 address (no 0/8, 10/8, 127/8 or multicast).
-    static func randomIP(_ generator: inout SplitMix64) -> String {
-        var first: UInt64
-        repeat { first = 1 + generator.next() % 223 } while first == 10 || first == 127
-        return "\(first).\(generator.next() % 256).\(generator.next() % 256).\(1 + generator.next() % 254)"
+    /// `count` public-looking IPv4 addresses (no 0/8, 10/8, 127/8 or multicast), repeatable by seed.
+    public static func clientIPs(count: Int, seed: UInt64) -> [String] {
+        var generator = SplitMix64(seed: seed)
+        return (0..<count).map { _ in
+            var first: UInt64
+            repeat { first = 1 + generator.next() % 223 } while first == 10 || first == 127
+            return "\(first).\(generator.next() % 256).\(generator.next() % 256).\(1 + generator.next() % 254)"
+        }
+    }
+
+    /// Counts one answer; an IP that got another answer before counts as inconsistent.
+    public mutating func add(clientIp: String, servesNewSite: Bool, durationMs: Double, timedOut: Bool = false) {
+        if let earlier = answers[clientIp], earlier != servesNewSite { partial.inconsistent += 1 }
+        answers[clientIp] = servesNewSite
+        if servesNewSite { partial.newSite += 1 } else { partial.oldSite += 1 }
+        if timedOut { partial.timedOut += 1 }
+        durations.append(durationMs)
+    }
+
+    /// The split so far, with the p50 and p99 durations.
+    public var report: SplitReport {
+        var report = partial
+        let sorted = durations.sorted()
+        if !sorted.isEmpty {
+            report.p50Ms = sorted[sorted.count / 2]
+            report.p99Ms = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
+        }
+        return report
     }
 }
 
@@ -87,11 +110,14 @@ public struct SplitReport: Codable, Sendable, Equatable {
 
     public var newShare: Double { count == 0 ? 0 : Double(newSite) / Double(count) }
 
-    public var summary: String {
+    public var summary: String { summary(evaluatedBy: "handler") }
+
+    /// The one-line split; `evaluator` names what decided (`handler`, `CloudFront Function`).
+    public func summary(evaluatedBy evaluator: String) -> String {
         let old = count == 0 ? 0 : 100 * Double(oldSite) / Double(count)
         return String(
-            format: "%d invocations (seed %llu): old site %d (%.1f%%), new site %d (%.1f%%); handler p50 %.3f ms, p99 %.3f ms%@",
-            count, seed, oldSite, old, newSite, 100 * newShare, p50Ms, p99Ms,
+            format: "%d invocations (seed %llu): old site %d (%.1f%%), new site %d (%.1f%%); %@ p50 %.3f ms, p99 %.3f ms%@",
+            count, seed, oldSite, old, newSite, 100 * newShare, evaluator as NSString, p50Ms, p99Ms,
             timedOut > 0 ? ", \(timedOut) over the 5 s limit" as NSString : "" as NSString)
     }
 }

@@ -350,7 +350,8 @@ public enum PackageZipError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .sourceMissing(let path): return "the folder to zip, \(path), does not exist on this machine"
+        case .sourceMissing(let path):
+            return "the folder to zip, \(path), does not exist on this machine; check 'source' (usually the build step's 'dir' output, which ldedge builds again when it is missing)"
         case .notReproducible(let recorded, let rebuilt):
             return "zipping the recorded inputs again gave CodeSha256 \(rebuilt), not the deployed \(recorded): the build is not reproducible "
                 + "(an unpinned dependency, say); nothing was published. Pin the handler's dependencies to exact versions, then run 'ldedge deploy' to publish the new build"

@@ -307,7 +307,7 @@ public enum UploadSiteError: Error, CustomStringConvertible {
         case .deleteFailed(let key, let reason):
             return "S3 refused to delete \(key): \(reason)"
         case .backupMissing(let key, let path):
-            return "the copy of \(key) kept before it was overwritten is missing (\(path)); the object cannot be restored"
+            return "the copy of \(key) kept before it was overwritten is missing (\(path)): it was kept on another machine by an ldedge that kept copies only locally, or removed by hand; the object cannot be restored. Put back its old content yourself if you have it"
         }
     }
 }
