@@ -14,13 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 ./scripts/setup.sh
-if [ -n "${LDEDGE_BINARY:-}" ]; then
-    ldedge="$LDEDGE_BINARY"
-else
-    source scripts/lib/quiet-build.sh
-    quiet_build "$root/.build/logs/ci-smoke-build.log"
-    ldedge="$root/.build/debug/ldedge"
-fi
+source scripts/lib/quiet-build.sh
+use_ldedge "$root" ci-smoke
 work="$(mktemp -d)"
 source scripts/lib/local-sandbox.sh
 trap 'stop_local_sandbox; rm -rf "$work"' EXIT

@@ -8,13 +8,8 @@ cd "$(dirname "$0")/.."
 root="$(pwd)"
 ./scripts/setup.sh
 # LDEDGE_BINARY runs a given ldedge (a release binary from scripts/release.sh) instead of building one.
-if [ -n "${LDEDGE_BINARY:-}" ]; then
-    ldedge="$LDEDGE_BINARY"
-else
-    source scripts/lib/quiet-build.sh
-    quiet_build "$root/.build/logs/demo-build.log"
-    ldedge="$root/.build/debug/ldedge"
-fi
+source scripts/lib/quiet-build.sh
+use_ldedge "$root" demo
 work="$(mktemp -d)"
 source scripts/lib/local-sandbox.sh
 trap 'stop_local_sandbox; rm -rf "$work"' EXIT

@@ -1,4 +1,4 @@
-# Sourced by scripts/demo.sh and scripts/test.sh: `quiet_build LOG [swift build args...]` runs
+# Sourced by scripts/demo.sh, scripts/ci-smoke.sh, scripts/release.sh and scripts/test.sh: `quiet_build LOG [swift build args...]` runs
 # `swift build` with its output in LOG, printing one line of progress (the current step every
 # few seconds on a terminal); on failure it prints the end of the log and where the rest is.
 quiet_build() {
@@ -27,5 +27,16 @@ quiet_build() {
         tail -n 60 "$log" >&2
         echo "swift build failed after $((SECONDS - started))s; the last 60 lines are above, the whole log is $log" >&2
         return 1
+    fi
+}
+
+# `use_ldedge ROOT LOGNAME`: sets $ldedge to $LDEDGE_BINARY when given (a release binary from
+# scripts/release.sh), else builds the debug binary (log in ROOT/.build/logs/LOGNAME-build.log).
+use_ldedge() {
+    if [ -n "${LDEDGE_BINARY:-}" ]; then
+        ldedge="$LDEDGE_BINARY"
+    else
+        quiet_build "$1/.build/logs/$2-build.log"
+        ldedge="$1/.build/debug/ldedge"
     fi
 }

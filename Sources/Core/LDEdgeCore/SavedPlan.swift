@@ -81,8 +81,14 @@ public struct SavedPlan: Codable, Sendable {
         }
         var result: [String: String] = [:]
         for entry in plan.steps {
+            // A line that changes nothing is described, not done: its text (an age such as
+            // "taken 3 min ago") may differ by the time the plan is applied without the apply
+            // doing anything else. Its resource still counts.
+            let changes = (entry.plan?.changes ?? []).map { change in
+                change.action == .none ? PlannedChange(.none, change.resource) : change
+            }
             let observed = Observed(
-                kind: entry.kind, changes: entry.plan?.changes ?? [], outputs: entry.plan?.outputs ?? [:],
+                kind: entry.kind, changes: changes, outputs: entry.plan?.outputs ?? [:],
                 data: entry.plan?.data ?? .null, pending: entry.pending, drift: plan.drift.filter { $0.step == entry.id })
             let bytes = Secrets.shared.redact((try? JSONEncoder.canonical.encode(observed)) ?? Data())
             result[entry.id] = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
