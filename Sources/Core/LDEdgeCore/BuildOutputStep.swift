@@ -23,7 +23,7 @@ extension Engine {
     /// Returns the outputs of every step it built, as they are on this machine.
     @discardableResult
     public func materialize(_ ids: [String], of workflow: Workflow, including: Bool = true) async throws -> [String: [String: String]] {
-        let store = store(for: workflow.name)
+        let store = store(for: workflow.stateKey)
         let state = try await store.load()
         let services = ServiceCache()
         defer { Task { await services.close() } }

@@ -47,6 +47,10 @@ public struct Diagnostic: Codable, Hashable, Sendable, CustomStringConvertible {
         Diagnostic(.error, message, at: location, step: step)
     }
 
+    public static func note(_ message: String, at location: SourceLocation? = nil, step: String? = nil) -> Diagnostic {
+        Diagnostic(.note, message, at: location, step: step)
+    }
+
     public static func warning(_ message: String, at location: SourceLocation? = nil, step: String? = nil) -> Diagnostic {
         Diagnostic(.warning, message, at: location, step: step)
     }

@@ -23,7 +23,7 @@ public final class Engine: Sendable {
 
     /// Plans every step against the recorded state and the world; changes nothing.
     public func plan(_ workflow: Workflow, git: GitStamp? = nil) async throws -> WorkflowPlan {
-        let store = store(for: workflow.name)
+        let store = store(for: workflow.stateKey)
         let state = try await store.load()
         let services = ServiceCache()
         defer { Task { await services.close() } }
@@ -63,6 +63,7 @@ public final class Engine: Sendable {
                                       services: services, upcoming: workflow.steps.map(\.id).filter(upcoming.contains))
             do {
                 var stepPlan = try await step.plan(context)
+                stepPlan.findings += context.notes.withLock { $0 }.map { Diagnostic.note($0, step: workflowStep.id) }
                 stepPlan.findings = stepPlan.findings.map { finding in
                     var finding = finding
                     finding.step = finding.step ?? workflowStep.id
@@ -99,7 +100,7 @@ public final class Engine: Sendable {
             workflow.steps = workflow.steps.filter { only.contains($0.id) }
         }
         if let git, git.dirty, !options.allowDirty { throw EngineError.dirtyTree(paths: git.changedPaths) }
-        let store = store(for: workflow.name)
+        let store = store(for: workflow.stateKey)
         let runID = Self.newRunID()
         return try await locked(store, runID: runID) {
             let services = ServiceCache()
@@ -110,7 +111,14 @@ public final class Engine: Sendable {
                 if recorder.state.interrupted { throw SavedPlanError.interrupted }
             }
 
-            let begin = JournalEntry.RunBegin(command: command, git: git, workflowFile: workflow.file, settings: redacted(workflow.settings))
+            var begin = JournalEntry.RunBegin(command: command, git: git, workflowFile: workflow.file, settings: redacted(workflow.settings))
+            begin.environment = workflow.environment
+            begin.user = LockHolder.currentUser
+            if command == "deploy", workflow.environment != nil, let ttl = options.ttl ?? recorder.state.ttl {
+                // Every deploy of an environment with a time to live pushes its expiry out again.
+                begin.ttl = ttl
+                begin.expires = WallClock.now(environment: options.environment).addingTimeInterval(ttl)
+            }
 
             // A run killed earlier left a step half-applied: undo its journaled changes first.
             let recovered = try await recoverInterrupted(workflow: workflow, recorder: recorder, services: services, begin: begin)
@@ -288,7 +296,7 @@ public final class Engine: Sendable {
         workflow: Workflow?, stepID: String, kind: String, phase: Phase, state: WorkflowState, recorder: Recorder?, services: ServiceCache,
         upcoming: [String] = []
     ) -> StepContext {
-        let store = store(for: state.workflow)
+        let store = store(for: state.deployment.stateKey)
         let directory = workflowDirectory(workflow, state)
         var handler: (@Sendable ([String]) async throws -> [String])?
         if let recorder {
@@ -308,7 +316,8 @@ public final class Engine: Sendable {
             workDirectory: store.workDirectory.appendingPathComponent(stepID), settings: settings,
             environment: options.environment, previous: state.steps[stepID], options: options.stepOptions,
             recorder: recorder, reporter: reporter, services: services, teardownHandler: handler,
-            timeout: workflow?.step(stepID)?.timeout, backend: store, upcomingDependencies: upcoming)
+            timeout: workflow?.step(stepID)?.timeout, backend: store, upcomingDependencies: upcoming,
+            environmentName: workflow?.environment ?? state.environment)
         return context
     }
 

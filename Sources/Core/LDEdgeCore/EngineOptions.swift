@@ -13,6 +13,8 @@ public struct EngineOptions: Sendable {
     public var state: (any StateLocation)?
     /// `deploy PLANFILE`: the state serial the saved plan was made against; another one is refused.
     public var expectedSerial: Int?
+    /// `deploy --env NAME --ttl`: seconds until the environment expires; nil keeps the recorded one.
+    public var ttl: Double?
 
     public init(stateRoot: URL, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.stateRoot = stateRoot

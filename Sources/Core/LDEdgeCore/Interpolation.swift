@@ -5,6 +5,10 @@ public enum Expression: Hashable, Sendable, CustomStringConvertible {
     case environment(name: String, fallback: String?)
     case secret(name: String)
     case workflowName
+    /// `${workflow.environment}`: the `--env` name, empty without one.
+    case workflowEnvironment
+    /// `${workflow.vars.NAME}`: the value of NAME for the environment (`environments:`, then `vars:`).
+    case workflowVariable(name: String)
     case stepOutput(step: String, output: String)
 
     public var description: String {
@@ -12,6 +16,8 @@ public enum Expression: Hashable, Sendable, CustomStringConvertible {
         case .environment(let name, let fallback): return "${env:\(name)\(fallback.map { ":-\($0)" } ?? "")}"
         case .secret(let name): return "${secret:\(name)}"
         case .workflowName: return "${workflow.name}"
+        case .workflowEnvironment: return "${workflow.environment}"
+        case .workflowVariable(let name): return "${workflow.vars.\(name)}"
         case .stepOutput(let step, let output): return "${steps.\(step).outputs.\(output)}"
         }
     }
@@ -29,7 +35,8 @@ public struct InterpolationError: Error, Sendable {
 }
 
 /// Parses and resolves `${env:NAME}`, `${env:NAME:-default}`, `${secret:NAME}`,
-/// `${workflow.name}` and `${steps.ID.outputs.NAME}`; `$${` is a literal `${`.
+/// `${workflow.name}`, `${workflow.environment}`, `${workflow.vars.NAME}` and
+/// `${steps.ID.outputs.NAME}`; `$${` is a literal `${`.
 public enum Interpolation {
     public static func parse(_ string: String) throws(InterpolationError) -> [Segment] {
         var segments: [Segment] = []
@@ -80,12 +87,20 @@ public enum Interpolation {
             return .secret(name: name)
         }
         if trimmed == "workflow.name" { return .workflowName }
+        if trimmed == "workflow.environment" { return .workflowEnvironment }
+        if trimmed.hasPrefix("workflow.vars.") {
+            let name = String(trimmed.dropFirst("workflow.vars.".count))
+            guard isVariableName(name) else {
+                throw InterpolationError(message: "'\(name)' is not a variable name in '${\(body)}'; variables are letters, digits and '_'", offset: offset)
+            }
+            return .workflowVariable(name: name)
+        }
         let parts = trimmed.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         if parts.count == 4, parts[0] == "steps", parts[2] == "outputs", !parts[1].isEmpty, !parts[3].isEmpty {
             return .stepOutput(step: parts[1], output: parts[3])
         }
         throw InterpolationError(
-            message: "unknown expression '${\(body)}'; use ${env:NAME}, ${secret:NAME}, ${workflow.name} or ${steps.ID.outputs.NAME}",
+            message: "unknown expression '${\(body)}'; use ${env:NAME}, ${secret:NAME}, ${workflow.name}, ${workflow.environment}, ${workflow.vars.NAME} or ${steps.ID.outputs.NAME}",
             offset: offset
         )
     }

@@ -66,6 +66,13 @@ public enum JournalEntry: Sendable {
         public var git: GitStamp?
         public var workflowFile: String?
         public var settings: WorkflowSettings?
+        /// The deployment's environment (`--env`), nil without one.
+        public var environment: String? = nil
+        /// Who ran it (`USER`).
+        public var user: String? = nil
+        /// `deploy --ttl`: the time to live in seconds, and the expiry it sets (for `ldedge gc`).
+        public var ttl: Double? = nil
+        public var expires: Date? = nil
 
         public init(command: String, git: GitStamp? = nil, workflowFile: String? = nil, settings: WorkflowSettings? = nil) {
             self.command = command
@@ -135,7 +142,10 @@ extension WorkflowState {
         let (run, time) = (record.run, record.time)
         switch record.entry {
         case .runBegin(let begin):
-            runs.append(RunInfo(id: run, command: begin.command, startedAt: time, git: begin.git))
+            runs.append(RunInfo(id: run, command: begin.command, startedAt: time, git: begin.git, user: begin.user))
+            if let environment = begin.environment { self.environment = environment }
+            if let ttl = begin.ttl { self.ttl = ttl }
+            if let expires = begin.expires { self.expires = expires }
             if runs.count > 50 { runs.removeFirst(runs.count - 50) }
             if let file = begin.workflowFile { workflowFile = file }
             if let settings = begin.settings { self.settings = settings }

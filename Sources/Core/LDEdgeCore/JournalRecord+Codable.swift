@@ -5,7 +5,7 @@ import Foundation
 extension JournalRecord: Codable {
     enum CodingKeys: String, CodingKey {
         case seq, run, time, type, step, kind, input, digest, action, undo, intent, ok, error, resource, key, value, outputs
-        case command, git, workflowFile, settings, removed
+        case command, git, workflowFile, settings, removed, environment, user, ttl, expires
     }
 
     public init(from decoder: Decoder) throws {
@@ -21,6 +21,13 @@ extension JournalRecord: Codable {
             entry = .runBegin(JournalEntry.RunBegin(
                 command: try c.decodeIfPresent(String.self, forKey: .command) ?? "", git: try c.decodeIfPresent(GitStamp.self, forKey: .git),
                 workflowFile: try c.decodeIfPresent(String.self, forKey: .workflowFile), settings: try c.decodeIfPresent(WorkflowSettings.self, forKey: .settings)))
+            if case .runBegin(var begin) = entry {
+                begin.environment = try c.decodeIfPresent(String.self, forKey: .environment)
+                begin.user = try c.decodeIfPresent(String.self, forKey: .user)
+                begin.ttl = try c.decodeIfPresent(Double.self, forKey: .ttl)
+                begin.expires = try c.decodeIfPresent(Date.self, forKey: .expires)
+                entry = .runBegin(begin)
+            }
         case .runEnd:
             entry = .runEnd(error: try error())
         case .stepBegin:
@@ -68,6 +75,10 @@ extension JournalRecord: Codable {
             try c.encodeIfPresent(begin.git, forKey: .git)
             try c.encodeIfPresent(begin.workflowFile, forKey: .workflowFile)
             try c.encodeIfPresent(begin.settings, forKey: .settings)
+            try c.encodeIfPresent(begin.environment, forKey: .environment)
+            try c.encodeIfPresent(begin.user, forKey: .user)
+            try c.encodeIfPresent(begin.ttl, forKey: .ttl)
+            try c.encodeIfPresent(begin.expires, forKey: .expires)
         case .runEnd(let error), .stepFailed(_, let error), .stepRolledBack(_, let error):
             try c.encodeIfPresent(error, forKey: .error)
         case .stepBegin(_, let kind, let input, let digest):

@@ -36,6 +36,8 @@ public struct Permission: Codable, Hashable, Sendable {
 /// What a step's `permissions` may use to name the ARNs it touches.
 public struct PermissionContext: Sendable {
     public var workflowName: String
+    /// The environment (`iam-policy --env`): names of created resources carry it (`scopedName`).
+    public var environmentName: String?
     public var stepID: String
     /// The AWS account the workflow deploys to (STS `GetCallerIdentity`, or `--account`).
     public var account: String
@@ -52,6 +54,11 @@ public struct PermissionContext: Sendable {
         self.region = region
         self.phase = phase
         self.settings = settings
+    }
+
+    /// The name a step gives something it creates, as `StepContext.scopedName` makes it.
+    public func scopedName(_ name: String, limit: Int) -> String {
+        Deployment(workflow: workflowName, environment: environmentName).scoped(name, limit: limit).value
     }
 
     /// `arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE` in this context's partition and account.

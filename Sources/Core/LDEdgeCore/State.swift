@@ -138,6 +138,8 @@ public struct RunInfo: Codable, Sendable {
     public var finishedAt: Date?
     public var outcome: String?
     public var git: GitStamp?
+    /// Who ran it (`USER`); absent in states written before environments.
+    public var user: String? = nil
 }
 
 /// The state of one workflow: what ldedge applied, owns and remembers.
@@ -153,9 +155,17 @@ public struct WorkflowState: Codable, Sendable {
     public var runs: [RunInfo]
     /// The last journal record folded into this snapshot.
     public var seq: Int
+    /// The environment (`--env`) this state belongs to; nil for the workflow without one.
+    public var environment: String?
+    /// `deploy --ttl`: the time to live in seconds, and when the environment expires (`ldedge gc`).
+    public var ttl: Double?
+    public var expires: Date?
 
+    /// `workflow` is a workflow name or a state key (`rebrand/env/pr-42`).
     public init(workflow: String) {
-        self.workflow = workflow
+        let deployment = Deployment(stateKey: workflow)
+        self.workflow = deployment.workflow
+        environment = deployment.environment
         settings = WorkflowSettings()
         order = []
         steps = [:]
@@ -164,6 +174,9 @@ public struct WorkflowState: Codable, Sendable {
     }
 
     public var lastRun: RunInfo? { runs.last }
+
+    /// The workflow and environment this state belongs to.
+    public var deployment: Deployment { Deployment(workflow: workflow, environment: environment) }
 
     /// True when the last run did not record its end (the process was killed).
     public var interrupted: Bool {

@@ -83,10 +83,16 @@ public struct LockHolder: Codable, Sendable, Equatable {
         self.version = version
     }
 
-    /// A holder describing this process.
-    public static func current(runID: String, now: Date = Date()) -> LockHolder {
+    /// Who runs this process: `USER`, `LOGNAME` or the account name ("unknown" when none is set).
+    public static var currentUser: String {
         let environment = ProcessInfo.processInfo.environment
         let user = environment["USER"] ?? environment["LOGNAME"] ?? NSUserName()
+        return user.isEmpty ? "unknown" : user
+    }
+
+    /// A holder describing this process.
+    public static func current(runID: String, now: Date = Date()) -> LockHolder {
+        let user = currentUser
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return LockHolder(

@@ -8,6 +8,11 @@ public final class StepContext: Sendable {
     public let kind: String
     public let phase: Phase
     public let workflowName: String
+    /// The workflow and its environment (`--env`): names of what the step creates come from
+    /// `scopedName`, so environments of one workflow never collide.
+    public let deployment: Deployment
+    /// The environment (`--env`), nil without one.
+    public var environmentName: String? { deployment.environment }
     /// The folder holding the workflow file; relative paths in inputs are relative to it.
     public let workflowDirectory: URL
     /// A scratch folder for this step (`.ldedge/<workflow>/work/<step>`), kept between runs.
@@ -39,8 +44,9 @@ public final class StepContext: Sendable {
         settings: WorkflowSettings, environment: [String: String], previous: StepState?, options: [String: String],
         recorder: Recorder?, reporter: any Reporter, services: ServiceCache,
         teardownHandler: (@Sendable ([String]) async throws -> [String])? = nil, timeout: TimeInterval? = nil,
-        backend: (any StateBackend)? = nil, upcomingDependencies: [String] = []
+        backend: (any StateBackend)? = nil, upcomingDependencies: [String] = [], environmentName: String? = nil
     ) {
+        self.deployment = Deployment(workflow: workflowName, environment: environmentName)
         self.backend = backend
         self.upcomingDependencies = upcomingDependencies
         self.stepID = stepID
@@ -59,6 +65,21 @@ public final class StepContext: Sendable {
         self.teardownHandler = teardownHandler
         self.timeout = timeout
     }
+
+    /// The name of something this step creates (function, role, bucket, OAC, ...): `name`
+    /// unchanged without an environment; with one, `name-ENV`, shortened with a stable hash to
+    /// `limit` characters when longer. A shortened name is reported as a note of the plan.
+    public func scopedName(_ name: String, limit: Int) -> String {
+        let scoped = deployment.scoped(name, limit: limit)
+        if scoped.wasShortened {
+            let note = "'\(scoped.full)' is longer than AWS's \(limit)-character limit; using '\(scoped.value)' (shortened with a stable hash)"
+            notes.withLock { if !$0.contains(note) { $0.append(note) } }
+        }
+        return scoped.value
+    }
+
+    /// Notes made while planning (shortened names), for the plan's findings.
+    let notes = Mutex<[String]>([])
 
     /// Performs one change: journals the intent (with how to undo it), runs `body`, journals the
     /// result. Refused during a dry run; stops before starting when the run was interrupted.

@@ -79,6 +79,13 @@ public struct Workflow: Sendable {
     public var state: String?
     /// Top-level `stateKmsKey`: remote state objects are encrypted with `aws:kms` and this key.
     public var stateKmsKey: String?
+    /// `--env NAME` (or `LDEDGE_ENV`): the environment this workflow was loaded for; nil without one.
+    public var environment: String?
+
+    /// The workflow with its environment: what names its state and its resources.
+    public var deployment: Deployment { Deployment(workflow: name, environment: environment) }
+    /// Where its state lives under a state location (`rebrand`, `rebrand/env/pr-42`).
+    public var stateKey: String { deployment.stateKey }
 
     public func step(_ id: String) -> WorkflowStep? { steps.first { $0.id == id } }
 }

@@ -5,10 +5,13 @@ import Yams
 public struct WorkflowLoader: Sendable {
     public var registry: StepRegistry
     public var environment: [String: String]
+    /// `--env NAME` / `LDEDGE_ENV`: the environment to load the workflow for (nil: none).
+    public var environmentName: String?
 
-    public init(registry: StepRegistry, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(registry: StepRegistry, environment: [String: String] = ProcessInfo.processInfo.environment, environmentName: String? = nil) {
         self.registry = registry
         self.environment = environment
+        self.environmentName = environmentName
     }
 
     /// Loads and checks the workflow at `path`; throws every error found, changes nothing.
@@ -29,6 +32,7 @@ public struct WorkflowLoader: Sendable {
     /// Parses workflow text; returns the workflow when there are no errors, and all findings.
     public func parse(text: String, file: String, directory: URL) -> (Workflow?, [Diagnostic]) {
         var parser = WorkflowParser(file: file, registry: registry, environment: environment)
+        parser.environmentName = environmentName
         let workflow = parser.parse(text: text, directory: directory)
         return (parser.diagnostics.hasErrors ? nil : workflow, parser.diagnostics)
     }
@@ -57,6 +61,14 @@ struct WorkflowParser {
     /// Per step: the outputs its inputs refer to, and its `needs:`, with where they are written.
     var stepReferences: [String: [(step: String, output: String, location: SourceLocation)]] = [:]
     var needsLocations: [String: [(String, SourceLocation)]] = [:]
+    /// The environment the workflow is loaded for (`--env`), and its variables (`vars:` with the
+    /// matching `environments:` entry over them), each with where its value is written.
+    var environmentName: String?
+    var variables: [String: (value: String, location: SourceLocation)] = [:]
+    /// Where `vars:` and `environments:` are, and which entry of `environments:` applies, for messages.
+    var variablesOrigin = "vars:"
+    /// True while `vars:` and `environments:` values are interpolated: they may not refer to variables or step outputs.
+    var inVariables = false
 
     init(file: String, registry: StepRegistry, environment: [String: String]) {
         self.file = file
@@ -94,7 +106,7 @@ struct WorkflowParser {
             return nil
         }
         let entries = uniqueEntries(mapping)
-        let known = ["name", "description", "steps", "aws", "launchdarkly", "state", "stateKmsKey"]
+        let known = ["name", "description", "steps", "aws", "launchdarkly", "state", "stateKmsKey", "vars", "environments"]
         for (key, keyNode, _) in entries where !known.contains(key) {
             error("unknown key '\(key)' at the top level; expected one of: \(known.joined(separator: ", "))", location(keyNode))
         }
@@ -110,6 +122,7 @@ struct WorkflowParser {
             error("the workflow has no 'name'; add for example 'name: rebrand'", location(root))
         }
         workflowName = name
+        parseEnvironments(entries, root: root)
 
         let summary = entry(entries, "description").flatMap { scalarString($0.1) }
         var settings = WorkflowSettings()
@@ -157,6 +170,7 @@ struct WorkflowParser {
         workflow.secretSources = secretSources
         workflow.state = state
         workflow.stateKmsKey = stateKmsKey
+        workflow.environment = environmentName
         return workflow
     }
 }

@@ -123,6 +123,10 @@ extension WorkflowParser {
             switch segment {
             case .text(let text): result += text
             case .expression(let expression, let offset):
+                if inVariables, let problem = Self.notInVariables(expression) {
+                    error(problem, offsetLocation(node, scalar, offset))
+                    return nil
+                }
                 switch expression {
                 case .environment(let name, let fallback):
                     if let value = environment[name] { result += value } else if let fallback { result += fallback } else {
@@ -138,6 +142,18 @@ extension WorkflowParser {
                     result += value
                 case .workflowName:
                     result += workflowName
+                case .workflowEnvironment:
+                    result += environmentName ?? ""
+                case .workflowVariable(let name):
+                    guard !inVariables else {
+                        error("a value in 'vars:' or 'environments:' cannot refer to another variable; write the value out", offsetLocation(node, scalar, offset))
+                        return nil
+                    }
+                    guard let variable = variables[name] else {
+                        error(missingVariable(name), offsetLocation(node, scalar, offset))
+                        return nil
+                    }
+                    result += variable.value
                 case .stepOutput(let step, let output):
                     references.append((step, output, offsetLocation(node, scalar, offset)))
                     result += expression.description

@@ -64,7 +64,25 @@ public enum WorkflowSchema {
                 ]),
                 "stateKmsKey": .object(["type": .string("string"), "description": .string("KMS key for remote state objects (aws:kms); AES256 otherwise")]),
                 "steps": .object(["type": .string("array"), "minItems": .number(1), "items": stepSchema]),
+                "vars": variablesSchema(
+                    "values read with ${workflow.vars.NAME}: used without --env, and for any variable the environment's entry in 'environments' leaves out"),
+                "environments": .object([
+                    "type": .string("object"),
+                    "description": .string("per-environment variables (--env NAME): keys are environment names or patterns with '*' (pr-*); an exact name wins over a pattern; when present, --env must match a key"),
+                    "propertyNames": .object(["pattern": .string("^[a-z0-9*][a-z0-9*-]{0,62}$")]),
+                    "additionalProperties": .object(["oneOf": .array([variablesSchema("the variables of this environment, over 'vars'"), .object(["type": .string("null")])])]),
+                ]),
             ]),
+        ])
+    }
+
+    /// A `vars:` mapping: variable names to text or numbers.
+    static func variablesSchema(_ description: String) -> JSONValue {
+        .object([
+            "type": .string("object"),
+            "description": .string(description),
+            "propertyNames": .object(["pattern": .string("^[A-Za-z_][A-Za-z0-9_]*$")]),
+            "additionalProperties": .object(["type": .array([.string("string"), .string("number"), .string("boolean")])]),
         ])
     }
 

@@ -77,3 +77,6 @@ public typealias Elapsed = LDEdgeCore.Elapsed
 public typealias Interpolation = LDEdgeCore.Interpolation
 /// The recorded state of a whole workflow (read-only for steps).
 public typealias WorkflowState = LDEdgeCore.WorkflowState
+
+/// The workflow and its environment (`--env`); `Deployment.fit` shortens a name with a stable hash.
+public typealias Deployment = LDEdgeCore.Deployment

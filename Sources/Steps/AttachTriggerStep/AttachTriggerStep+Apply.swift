@@ -66,7 +66,7 @@ extension AttachTriggerStep {
         let data = try plan.data.decode(TriggerPlan.self)
         let client = try clients(context)
         let lambda = client.lambda
-        let name = input.functionName
+        let name = functionName(context)
         let zipURL = context.resolvePath(input.zip)
 
         // Role.

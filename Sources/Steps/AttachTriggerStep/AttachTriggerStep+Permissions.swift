@@ -9,10 +9,10 @@ extension AttachTriggerStep {
     static let replicatorService = "replicator.lambda.amazonaws.com"
 
     public func permissions(_ context: PermissionContext) -> [Permission] {
-        let function = context.arn("lambda", region: EdgeLimits.region, "function:\(input.functionName)")
+        let function = context.arn("lambda", region: EdgeLimits.region, "function:\(context.scopedName(input.functionName, limit: 64))")
         let functions = [function, function + ":*"]
         let distribution = context.arn("cloudfront", "distribution/\(context.isKnown(input.distribution) ? input.distribution : "*")")
-        let role = input.role ?? context.arn("iam", "role/\(Self.roleName(workflow: context.workflowName, step: id))")
+        let role = input.role ?? context.arn("iam", "role/\(context.scopedName(Self.roleName(workflow: context.workflowName, step: id), limit: 64))")
         let replicator = context.arn("iam", "role/aws-service-role/\(Self.replicatorService)/AWSServiceRoleForLambdaReplicator")
         var statements: [Permission] = []
         switch context.phase {
@@ -53,7 +53,7 @@ extension AttachTriggerStep {
             statements.append(Permission(["lambda:GetFunctionConfiguration", "lambda:ListVersionsByFunction"], on: functions))
             statements.append(Permission(["cloudfront:GetDistribution"], on: [distribution]))
             statements.append(Permission(["logs:FilterLogEvents"],
-                                         on: [context.arn("logs", region: "*", "log-group:/aws/lambda/\(EdgeLimits.region).\(input.functionName):*")]))
+                                         on: [context.arn("logs", region: "*", "log-group:/aws/lambda/\(EdgeLimits.region).\(context.scopedName(input.functionName, limit: 64)):*")]))
             statements.append(.anyResource(["cloudwatch:GetMetricData"], because: "CloudWatch authorizes GetMetricData only on \"*\""))
             statements.append(.anyResource(["ec2:DescribeRegions", "logs:DescribeLogGroups"],
                                            because: "EC2 DescribeRegions and CloudWatch Logs DescribeLogGroups are authorized only on \"*\""))

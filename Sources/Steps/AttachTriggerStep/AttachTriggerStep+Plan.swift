@@ -85,7 +85,7 @@ extension AttachTriggerStep {
 
         // The function, its code and settings, and the version to attach.
         let lambda = client.lambda
-        let name = input.functionName
+        let name = functionName(context)
         var outputs: [String: String] = [:]
         if let function = try await lambda.functionIfPresent(name: name) {
             let current = function.configuration

@@ -22,11 +22,11 @@ extension AttachTriggerStep: AfterDeployStep {
         let published = context.recall("published", as: [String].self) ?? []
         guard !published.isEmpty else { return }
         let client = try clients(context)
-        let name = input.functionName
+        let name = functionName(context)
         let existing = Set(try await client.lambda.listVersionsByFunction(name: name).compactMap(\.version))
         let numbered = existing.filter { $0 != "$LATEST" }.sorted { (Int($0) ?? 0) > (Int($1) ?? 0) }
         let newest = Set(numbered.prefix(keepVersions))
-        let referenced = try await versionsReferenced(by: client.cloudFront)
+        let referenced = try await versionsReferenced(by: client.cloudFront, function: name)
         var candidates = published.filter { existing.contains($0) && !newest.contains($0) && !referenced.contains($0) }
         candidates.sort { (Int($0) ?? 0) < (Int($1) ?? 0) }
         var kept = published.filter { existing.contains($0) }
@@ -46,8 +46,8 @@ extension AttachTriggerStep: AfterDeployStep {
     }
 
     /// Version numbers of this function that any distribution's behaviors run (default and path patterns).
-    func versionsReferenced(by cloudFront: CloudFrontClient) async throws -> Set<String> {
-        let prefix = ":function:\(input.functionName):"
+    func versionsReferenced(by cloudFront: CloudFrontClient, function: String) async throws -> Set<String> {
+        let prefix = ":function:\(function):"
         var versions = Set<String>()
         for summary in try await cloudFront.listDistributions() {
             // A distribution that cannot be read might run any version: the error stops pruning (not the deploy).

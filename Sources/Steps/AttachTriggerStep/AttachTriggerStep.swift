@@ -140,7 +140,10 @@ public struct AttachTriggerStep: Step {
     }
 
     /// The role ldedge creates when none is given.
-    func roleName(_ context: StepContext) -> String { Self.roleName(workflow: context.workflowName, step: id) }
+    func roleName(_ context: StepContext) -> String { context.scopedName(Self.roleName(workflow: context.workflowName, step: id), limit: 64) }
+
+    /// The function's name: `functionName`, with the environment in it under `--env`.
+    func functionName(_ context: StepContext) -> String { context.scopedName(input.functionName, limit: 64) }
 
     static func roleName(workflow: String, step: String) -> String {
         let raw = "ldedge-\(workflow)-\(step)-edge"

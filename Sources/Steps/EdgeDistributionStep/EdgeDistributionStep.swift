@@ -78,13 +78,15 @@ public struct EdgeDistributionStep: Step {
     var priceClass: String { input.priceClass ?? "PriceClass_100" }
     var pollInterval: Double { input.pollInterval ?? 20 }
     var waitTimeout: Double { Double(input.waitTimeout ?? 1800) }
-    func comment(_ context: StepContext) -> String { input.comment ?? "ldedge workflow \(context.workflowName) (step \(id))" }
+    func comment(_ context: StepContext) -> String {
+        input.comment ?? "ldedge workflow \(context.workflowName)\(context.environmentName.map { ", environment \($0)" } ?? "") (step \(id))"
+    }
 
     /// Names of what the step creates, stable per workflow and step.
     func resourceName(_ context: StepContext) -> String {
         let raw = "ldedge-\(context.workflowName)-\(id)"
         let cleaned = String(raw.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
-        return String(cleaned.prefix(64))
+        return context.scopedName(String(cleaned.prefix(64)), limit: 64)
     }
 
     func originDomain(_ context: StepContext, region: String) -> String? {

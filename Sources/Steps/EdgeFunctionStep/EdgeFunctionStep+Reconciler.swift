@@ -23,10 +23,10 @@ extension EdgeFunctionStep {
 
     func reconcilerNames(_ context: StepContext) -> ReconcilerNames? {
         guard let schedule = input.reconcile else { return nil }
-        let base = Self.sanitized(String(functionName(context).prefix(59)) + "-sync", limit: 64)
+        let base = Deployment.fit(functionName(context) + "-sync", limit: 64)
         return ReconcilerNames(region: input.reconcileRegion ?? "us-east-1", schedule: schedule, function: base,
-                               role: Self.sanitized("ldedge-\(context.workflowName)-\(id)-sync", limit: 64),
-                               secret: "ldedge/\(context.workflowName)/\(id)/sdk-key", rule: base)
+                               role: context.scopedName(Self.sanitized("ldedge-\(context.workflowName)-\(id)-sync", limit: 64), limit: 64),
+                               secret: context.scopedName("ldedge/\(context.workflowName)/\(id)/sdk-key", limit: 512), rule: base)
     }
 
     static func validSchedule(_ value: String) -> Bool {

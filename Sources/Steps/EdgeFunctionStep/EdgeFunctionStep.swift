@@ -95,11 +95,11 @@ public struct EdgeFunctionStep: Step {
     var newPrefix: String { input.newPrefix ?? "/site/beta/" }
 
     func functionName(_ context: StepContext) -> String {
-        input.functionName ?? Self.sanitized("\(context.workflowName)-\(id)", limit: 64)
+        context.scopedName(input.functionName ?? Self.sanitized("\(context.workflowName)-\(id)", limit: 64), limit: 64)
     }
 
     func storeName(_ context: StepContext) -> String {
-        input.storeName ?? Self.sanitized(String(functionName(context).prefix(58)) + "-flags", limit: 64)
+        input.storeName.map { context.scopedName($0, limit: 64) } ?? Deployment.fit(functionName(context) + "-flags", limit: 64)
     }
 
     /// Letters, digits, '-' and '_' (what CloudFront accepts), at most `limit` characters.

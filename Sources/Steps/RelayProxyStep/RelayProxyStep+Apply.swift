@@ -49,18 +49,18 @@ extension RelayProxyStep {
         // 1. The table, ACTIVE before anything points at it.
         var tableArn = data.tableArn ?? ""
         if data.createTable {
-            let table = try await context.perform("create dynamodb table \(input.table)", undo: RelayProxyUndo.deleteTable(input.table)) {
-                try await client.dynamoDB.createTable(name: input.table, partitionKey: "namespace", sortKey: "key",
+            let table = try await context.perform("create dynamodb table \(tableName(context))", undo: RelayProxyUndo.deleteTable(tableName(context))) {
+                try await client.dynamoDB.createTable(name: tableName(context), partitionKey: "namespace", sortKey: "key",
                                                       tags: ["ldedge:workflow": context.workflowName, "ldedge:step": id])
             }
             tableArn = table.tableArn ?? ""
-            try context.own(Resource(type: "table", id: input.table, attributes: ["arn": tableArn, "region": data.region]))
-            let active = try await context.waiting("DynamoDB table \(input.table) becoming ACTIVE") {
-                try await client.dynamoDB.waitUntilTableActive(name: input.table, timeout: waitTimeout, pollInterval: pollInterval)
+            try context.own(Resource(type: "table", id: tableName(context), attributes: ["arn": tableArn, "region": data.region]))
+            let active = try await context.waiting("DynamoDB table \(tableName(context)) becoming ACTIVE") {
+                try await client.dynamoDB.waitUntilTableActive(name: tableName(context), timeout: waitTimeout, pollInterval: pollInterval)
             }
             tableArn = active.tableArn ?? tableArn
         } else if data.adoptTable {
-            try context.own(Resource(type: "table", id: input.table, attributes: ["arn": tableArn, "region": data.region], adopted: true))
+            try context.own(Resource(type: "table", id: tableName(context), attributes: ["arn": tableArn, "region": data.region], adopted: true))
         }
 
         // 2. The secret (the key is registered as secret before it is sent).
@@ -101,7 +101,7 @@ extension RelayProxyStep {
             let undo = RelayProxyUndo.deregisterTaskDefinitions(TaskDefinitionsUndo(family: names.family, keep: keep))
             let request = ECSFargateTaskDefinitionRequest(
                 family: names.family, taskRoleArn: taskRoleArn, executionRoleArn: executionRoleArn, cpu: cpu, memory: memory,
-                containers: [RelayStack.container(self, region: data.region, tableName: input.table, secretArn: secretArn)],
+                containers: [RelayStack.container(self, region: data.region, tableName: tableName(context), secretArn: secretArn)],
                 tags: ["ldedge:workflow": context.workflowName])
             let registered = try await context.perform("register task definition \(names.family)",
                                                        undo: undo) {
@@ -130,7 +130,7 @@ extension RelayProxyStep {
             }
         }
         try context.remember("fingerprint", data.fingerprint)
-        return outputs(names, tableArn: tableArn, secretArn: secretArn)
+        return outputs(names, tableArn: tableArn, secretArn: secretArn, context)
     }
 
     func createRole(_ name: String, purpose: String, _ context: StepContext, _ iam: IAMClient) async throws -> String {

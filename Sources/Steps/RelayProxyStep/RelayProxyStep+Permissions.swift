@@ -6,8 +6,8 @@ import LDEdgeKit
 extension RelayProxyStep {
     public func permissions(_ context: PermissionContext) -> [Permission] {
         let region = input.region ?? context.region
-        let names = names(workflow: context.workflowName)
-        let table = context.arn("dynamodb", region: region, "table/\(input.table)")
+        let names = names(context)
+        let table = context.arn("dynamodb", region: region, "table/\(tableName(context))")
         // Secrets Manager appends six random characters to a secret's name in its ARN.
         let secret = context.arn("secretsmanager", region: region, "secret:\(names.secret)-??????")
         let roles = [names.executionRole, names.taskRole].map { context.arn("iam", "role/\($0)") }
@@ -44,9 +44,9 @@ extension RelayProxyStep {
     }
 
     public func knownOutputs(_ context: PermissionContext) -> [String: String] {
-        let names = names(workflow: context.workflowName)
+        let names = names(context)
         let region = input.region ?? context.region
-        return ["table": input.table, "tableArn": context.arn("dynamodb", region: region, "table/\(input.table)"),
+        return ["table": tableName(context), "tableArn": context.arn("dynamodb", region: region, "table/\(tableName(context))"),
                 "cluster": names.cluster, "service": names.service]
     }
 }

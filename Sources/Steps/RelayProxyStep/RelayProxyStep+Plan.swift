@@ -32,24 +32,24 @@ extension RelayProxyStep {
         let region = client.configuration.region
         var findings: [Diagnostic] = Self.validate(input).map { .error($0.message) }
         var changes: [PlannedChange] = []
-        var data = RelayPlan(names: names, region: region, fingerprint: RelayStack.fingerprint(self, region: region, tableName: input.table))
+        var data = RelayPlan(names: names, region: region, fingerprint: RelayStack.fingerprint(self, region: region, tableName: tableName(context)))
         func foreign(_ what: String) -> Diagnostic {
             .error("\(what) already exists and was not created by this step; delete it, or set 'name' (or 'table') to names of your own")
         }
 
         // The table: created on demand, or an existing one in the Relay Proxy's layout adopted (kept on teardown).
-        if let table = try await client.dynamoDB.tableIfPresent(name: input.table) {
+        if let table = try await client.dynamoDB.tableIfPresent(name: tableName(context)) {
             data.tableArn = table.tableArn
             if table.partitionKey != "namespace" || table.sortKey != "key" {
-                findings.append(.error("table \(input.table) exists with keys \(table.partitionKey ?? "-")/\(table.sortKey ?? "-"); the Relay Proxy needs partition key 'namespace' and sort key 'key' (both strings): choose another 'table'"))
+                findings.append(.error("table \(tableName(context)) exists with keys \(table.partitionKey ?? "-")/\(table.sortKey ?? "-"); the Relay Proxy needs partition key 'namespace' and sort key 'key' (both strings): choose another 'table'"))
             }
-            if !owns("table", input.table, context) {
+            if !owns("table", tableName(context), context) {
                 data.adoptTable = true
-                changes.append(PlannedChange(.none, "dynamodb table \(input.table)", detail: "exists; used as the Relay Proxy's store and kept on teardown"))
+                changes.append(PlannedChange(.none, "dynamodb table \(tableName(context))", detail: "exists; used as the Relay Proxy's store and kept on teardown"))
             }
         } else {
             data.createTable = true
-            changes.append(PlannedChange(.create, "dynamodb table \(input.table)", detail: "partition key namespace (S), sort key key (S), on demand, \(region)"))
+            changes.append(PlannedChange(.create, "dynamodb table \(tableName(context))", detail: "partition key namespace (S), sort key key (S), on demand, \(region)"))
         }
 
         // The secret: a copy of the SDK key, read by ECS into the container's environment.
@@ -79,7 +79,7 @@ extension RelayProxyStep {
                 if isExecution { data.createExecutionRole = true } else { data.createTaskRole = true }
                 changes.append(PlannedChange(.create, "role \(role)", detail: isExecution
                     ? "ECS task execution role, trusted by ecs-tasks.amazonaws.com; may read only secret \(names.secret)"
-                    : "Relay Proxy task role, trusted by ecs-tasks.amazonaws.com; may read and write only table \(input.table)"))
+                    : "Relay Proxy task role, trusted by ecs-tasks.amazonaws.com; may read and write only table \(tableName(context))"))
             }
         }
 
@@ -96,7 +96,7 @@ extension RelayProxyStep {
         } else {
             data.registerTaskDefinition = true
             changes.append(PlannedChange(registered == nil ? .create : .replace, "task definition \(names.family)",
-                                         detail: "\(input.image ?? Self.defaultImage), \(cpu) CPU units, \(memory) MiB, Fargate awsvpc, DynamoDB store \(input.table)"
+                                         detail: "\(input.image ?? Self.defaultImage), \(cpu) CPU units, \(memory) MiB, Fargate awsvpc, DynamoDB store \(tableName(context))"
                                             + (input.prefix.map { " prefix \($0)" } ?? "") + ", cache TTL \(input.cacheTtl ?? "30s")"))
         }
         if let service = try await client.ecs.serviceIfPresent(cluster: names.cluster, service: names.service) {
@@ -119,12 +119,12 @@ extension RelayProxyStep {
         }
 
         let complete = !changes.contains { $0.action != .none }
-        let known = complete ? outputs(names, tableArn: data.tableArn ?? "", secretArn: data.secretArn ?? "") : [:]
+        let known = complete ? outputs(names, tableArn: data.tableArn ?? "", secretArn: data.secretArn ?? "", context) : [:]
         return StepPlan(changes: changes, findings: findings, outputs: known, data: try JSONValue(encoding: data))
     }
 
-    func outputs(_ names: Names, tableArn: String, secretArn: String) -> [String: String] {
-        ["table": input.table, "tableArn": tableArn, "service": names.service, "cluster": names.cluster, "secretArn": secretArn]
+    func outputs(_ names: Names, tableArn: String, secretArn: String, _ context: StepContext) -> [String: String] {
+        ["table": tableName(context), "tableArn": tableArn, "service": names.service, "cluster": names.cluster, "secretArn": secretArn]
     }
 
     func owns(_ type: String, _ id: String, _ context: StepContext) -> Bool {

@@ -142,12 +142,19 @@ public struct RelayProxyStep: Step {
         var secret: String
     }
 
-    func names(_ context: StepContext) -> Names { names(workflow: context.workflowName) }
+    /// The DynamoDB table: `table`, with the environment in it under `--env`.
+    func tableName(_ context: StepContext) -> String { context.scopedName(input.table, limit: 255) }
+    func tableName(_ context: PermissionContext) -> String { context.scopedName(input.table, limit: 255) }
 
-    func names(workflow: String) -> Names {
+    func names(_ context: StepContext) -> Names { names(workflow: context.workflowName, scoped: context.scopedName) }
+    func names(_ context: PermissionContext) -> Names { names(workflow: context.workflowName, scoped: context.scopedName) }
+
+    /// Cluster, service, task family and roles share one base name (at most 57 characters, so
+    /// `-exec` and `-task` roles fit IAM's 64); under `--env` every name carries the environment.
+    func names(workflow: String, scoped: (String, Int) -> String) -> Names {
         let raw = input.name ?? "ldedge-\(workflow)-\(id)"
         let base = String(String(raw.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "-" }).prefix(57))
-        return Names(base: base, secret: "ldedge/\(workflow)/\(id)/sdk-key")
+        return Names(base: scoped(base, 57), secret: scoped("ldedge/\(workflow)/\(id)/sdk-key", 512))
     }
 
     func client(_ context: StepContext) throws -> AWSClient {

@@ -116,6 +116,7 @@ public struct RunStep: Step {
     func environment(_ context: StepContext) -> [String: String] {
         var environment = context.environment
         environment["LDEDGE_WORKFLOW"] = context.workflowName
+        environment["LDEDGE_ENVIRONMENT"] = context.environmentName ?? ""
         environment["LDEDGE_STEP"] = id
         for (key, value) in input.env ?? [:] { environment[key] = value }
         return environment

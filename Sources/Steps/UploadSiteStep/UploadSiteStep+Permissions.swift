@@ -4,7 +4,7 @@ import LDEdgeKit
 /// under the prefix (the whole bucket at teardown, which empties a bucket the workflow created).
 extension UploadSiteStep {
     public func permissions(_ context: PermissionContext) -> [Permission] {
-        let bucket = "arn:\(context.partition):s3:::\(input.bucket)"
+        let bucket = "arn:\(context.partition):s3:::\(context.scopedName(input.bucket, limit: 63))"
         let objects = "\(bucket)/\(input.normalizedPrefix)*"
         var statements: [Permission] = []
         switch context.phase {
@@ -28,7 +28,7 @@ extension UploadSiteStep {
     }
 
     public func knownOutputs(_ context: PermissionContext) -> [String: String] {
-        ["bucket": input.bucket, "prefix": input.normalizedPrefix]
+        ["bucket": context.scopedName(input.bucket, limit: 63), "prefix": input.normalizedPrefix]
     }
 
     /// A distribution's ARN; its id is known only once CloudFront has created it.

@@ -81,7 +81,7 @@ public struct UploadSiteStep: Step {
     // MARK: Plan
 
     public func plan(_ context: StepContext) async throws -> StepPlan {
-        let bucket = input.bucket
+        let bucket = context.scopedName(input.bucket, limit: 63)
         let prefix = input.normalizedPrefix
         let client = try context.awsClient()
         let s3 = client.s3

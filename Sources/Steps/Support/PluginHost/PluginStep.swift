@@ -93,6 +93,7 @@ struct PluginStep: Step {
         }
         var environment = context.environment
         environment["LDEDGE_WORKFLOW"] = context.workflowName
+        environment["LDEDGE_ENVIRONMENT"] = context.environmentName ?? ""
         environment["LDEDGE_STEP"] = id
         environment["LDEDGE_PHASE"] = context.phase.rawValue
         let stepID = id
