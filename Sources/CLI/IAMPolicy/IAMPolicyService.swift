@@ -11,8 +11,11 @@ public struct IAMPolicyService: Sendable {
     public var registry: StepRegistry
     public var environment: [String: String]
     public var stateSelection: StateSelection
+    /// `--env`: the environment whose resource names the policy covers.
+    public var environmentName: String?
 
-    public init(registry: StepRegistry, environment: [String: String] = ProcessInfo.processInfo.environment, stateSelection: StateSelection = StateSelection()) {
+    public init(registry: StepRegistry, environment: [String: String] = ProcessInfo.processInfo.environment, stateSelection: StateSelection = StateSelection(), environmentName: String? = nil) {
+        self.environmentName = environmentName
         self.registry = registry
         self.environment = environment
         self.stateSelection = stateSelection
@@ -32,7 +35,7 @@ public struct IAMPolicyService: Sendable {
 
     /// Builds the report for `path` in `phases` (all of them when empty).
     public func report(_ path: String, phases: [PermissionPhase], account: String?, trust: GitHubTrust?) async throws -> Report {
-        let loader = WorkflowLoader(registry: registry, environment: environment)
+        let loader = WorkflowLoader(registry: registry, environment: environment, environmentName: environmentName)
         await loader.prepare(path)
         let workflow = try loader.load(path: path)
         let region = workflow.settings.aws?.region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
@@ -71,7 +74,8 @@ public struct IAMPolicyService: Sendable {
         var permissions: [Permission] = []
         for step in workflow.steps {
             guard let kind = kinds[step.id] else { continue }
-            let context = PermissionContext(workflowName: workflow.name, stepID: step.id, account: account, region: region, phase: phase, settings: workflow.settings)
+            var context = PermissionContext(workflowName: workflow.name, stepID: step.id, account: account, region: region, phase: phase, settings: workflow.settings)
+            context.environmentName = workflow.environment
             guard let input = step.input.resolvingStepOutputs(outputs, as: .object(kind.inputs)) else {
                 throw IAMPolicyError.unresolved(step: step.id)
             }

@@ -17,11 +17,16 @@ extension WorkflowService {
         if let argument {
             if FileManager.default.fileExists(atPath: argument) {
                 let workflow = try await load(argument)
-                return StateStore(root: stateRoot, workflow: workflow.name).exists ? (workflow.name, workflow) : nil
+                return StateStore(root: stateRoot, workflow: workflow.stateKey).exists ? (workflow.stateKey, workflow) : nil
             }
-            return StateStore.workflows(in: stateRoot).contains(argument) ? (argument, nil) : nil
+            let key = Deployment(workflow: argument, environment: environmentName).stateKey
+            return StateStore(root: stateRoot, workflow: key).exists ? (key, nil) : nil
         }
-        let names = StateStore.workflows(in: stateRoot)
+        var names = StateStore.workflows(in: stateRoot)
+        if let environmentName {
+            names = names.filter { StateStore(root: stateRoot, workflow: Deployment(workflow: $0, environment: environmentName).stateKey).exists }
+            if names.count == 1 { return (Deployment(workflow: names[0], environment: environmentName).stateKey, nil) }
+        }
         if names.count == 1 { return (names[0], nil) }
         if names.isEmpty { return nil }
         throw StateError.ambiguous(folder: stateRoot.path, workflows: names)

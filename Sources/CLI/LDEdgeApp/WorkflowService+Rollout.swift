@@ -32,7 +32,7 @@ extension WorkflowService {
                 throw EngineError.unresolved(step: target.id, detail: error.message)
             }
             let location = try stateLocation(workflow)
-            let state = try await location.store(for: workflow.name).load()
+            let state = try await location.store(for: workflow.stateKey).load()
             if state.steps[target.id]?.status != .applied && change != .resume {
                 console.err("note: '\(target.id)' has not been deployed yet; this sets the flag only (run 'ldedge deploy' for the rest)")
             }

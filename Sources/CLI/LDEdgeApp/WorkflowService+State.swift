@@ -18,16 +18,25 @@ extension WorkflowService {
     public func resolveState(_ argument: String?) async throws -> (name: String, workflow: Workflow?, location: any StateLocation) {
         if let argument, FileManager.default.fileExists(atPath: argument) {
             let workflow = try await load(argument)
-            return (workflow.name, workflow, try stateLocation(workflow))
+            return (workflow.stateKey, workflow, try stateLocation(workflow))
         }
         let location = try stateLocation(nil)
         if let argument {
-            if try await location.store(for: argument).hasState() { return (argument, nil, location) }
-            throw StateError.noState(folder: "\(location.description)/\(argument)")
+            let key = Deployment(workflow: argument, environment: environmentName).stateKey
+            if try await location.store(for: key).hasState() { return (key, nil, location) }
+            throw StateError.noState(folder: "\(location.description)/\(key)")
         }
-        let names = try await location.workflows()
-        if names.count == 1 { return (names[0], nil, location) }
-        if names.isEmpty { throw StateError.noState(folder: location.description) }
+        var names = try await location.workflows()
+        if let environmentName {
+            // With --env and no workflow: the workflows that have this environment.
+            var having: [String] = []
+            for name in names where try await location.store(for: Deployment(workflow: name, environment: environmentName).stateKey).hasState() {
+                having.append(name)
+            }
+            names = having
+        }
+        if names.count == 1 { return (Deployment(workflow: names[0], environment: environmentName).stateKey, nil, location) }
+        if names.isEmpty { throw StateError.noState(folder: location.description + (environmentName.map { " (environment \($0))" } ?? "")) }
         throw StateError.ambiguous(folder: location.description, workflows: names)
     }
 

@@ -10,11 +10,15 @@ public struct WorkflowService: Sendable {
     public var stateRoot: URL
     /// `--state`, `LDEDGE_STATE`, the workflow's `state:` and the remote backends (S3).
     public var stateSelection: StateSelection
+    /// `--env NAME` (or `LDEDGE_ENV`): the environment every workflow is loaded and resolved in.
+    public var environmentName: String?
 
     public init(
         registry: StepRegistry, environment: [String: String] = ProcessInfo.processInfo.environment, stateRoot: URL? = nil,
-        stateSelection: StateSelection = StateSelection()
+        stateSelection: StateSelection = StateSelection(), environmentName: String? = nil
     ) {
+        self.environmentName = environmentName
+
         self.registry = registry
         self.stateSelection = stateSelection
         self.environment = environment
@@ -33,7 +37,7 @@ public struct WorkflowService: Sendable {
     }
 
     func load(_ path: String) async throws -> Workflow {
-        let loader = WorkflowLoader(registry: registry, environment: environment)
+        let loader = WorkflowLoader(registry: registry, environment: environment, environmentName: environmentName)
         await loader.prepare(path)
         return try loader.load(path: path)
     }

@@ -45,6 +45,6 @@ struct DeployCommand: AsyncParsableCommand {
         flags.allowDirty = allowDirty
         flags.json = json
         if noWait { flags.stepOptions["no-wait"] = "true" }
-        try finish(await service(state: state.url).deploy(workflow, flags: flags))
+        try finish(await service(state).deploy(workflow, flags: flags))
     }
 }

@@ -48,7 +48,7 @@ struct IAMPolicyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let phases = phase == .all ? PermissionPhase.allCases : [PermissionPhase(rawValue: phase.rawValue)].compactMap { $0 }
-        let service = IAMPolicyService(registry: LDEdgeCLI.registry, stateSelection: StateSelection(flag: state.url, providers: [S3StateProvider()]))
+        let service = IAMPolicyService(registry: LDEdgeCLI.registry, stateSelection: StateSelection(flag: state.url, providers: [S3StateProvider()]), environmentName: state.environmentName)
         try finish(await service.run(workflow, phases: phases, account: account, trust: trust, json: json))
     }
 }

@@ -87,12 +87,12 @@ struct InvokeCommand: AsyncParsableCommand {
             options.seed = seed
             // A workflow whose edge target is a CloudFront Function (edge-function) runs that instead of a package.
             if zip == nil, let output = try await EdgeFunctionInvoke.command(
-                workflow: workflow, step: step, request: request, ips: ips, seed: seed, json: json, workflows: service(state: state.url)) {
+                workflow: workflow, step: step, request: request, ips: ips, seed: seed, json: json, workflows: service(state)) {
                 print(output)
                 return
             }
             if zip == nil {
-                options.package = try await invoker.locatePackage(workflow, step: step, workflows: service(state: state.url))
+                options.package = try await invoker.locatePackage(workflow, step: step, workflows: service(state))
             }
             let output = try await invoker.run(options) { message in
                 FileHandle.standardError.write(Data("\(message)\n".utf8))

@@ -35,10 +35,10 @@ struct LDEdge: AsyncParsableCommand {
 
 /// The service every command calls, with the built-in step kinds (and those given to
 /// `LDEdgeCLI.main`) and the S3 state backend; `state` is the command's `--state URL`.
-func service(state: String? = nil) -> WorkflowService {
+func service(state: String? = nil, environmentName: String? = nil) -> WorkflowService {
     let console = Console()
     let s3 = S3StateProvider(warn: { console.err("warning: \($0)") })
-    return WorkflowService(registry: LDEdgeCLI.registry, stateSelection: StateSelection(flag: state, providers: [s3]))
+    return WorkflowService(registry: LDEdgeCLI.registry, stateSelection: StateSelection(flag: state, providers: [s3]), environmentName: environmentName)
 }
 
 /// Maps an exit status to ArgumentParser's exit.

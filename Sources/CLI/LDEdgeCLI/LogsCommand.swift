@@ -41,6 +41,6 @@ struct LogsCommand: AsyncParsableCommand {
         request.follow = follow
         request.filterPattern = filter
         request.json = json
-        try finish(await LogsService(workflows: service(state: state.url)).run(request))
+        try finish(await LogsService(workflows: service(state)).run(request))
     }
 }

@@ -24,6 +24,6 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var state: StateOption
 
     func run() async throws {
-        try finish(await service(state: state.url).plan(workflow, json: json, detailedExitCode: detailedExitcode, out: out))
+        try finish(await service(state).plan(workflow, json: json, detailedExitCode: detailedExitcode, out: out))
     }
 }

@@ -49,6 +49,6 @@ struct RolloutCommand: AsyncParsableCommand {
 
     func run() async throws {
         let change: WorkflowService.RolloutChange = percent.map { .percent($0) } ?? serve.map { .serve($0) } ?? .resume
-        try finish(await service(state: state.url).rollout(workflow, step: step, change: change, yes: yes, json: json, noWait: noWait))
+        try finish(await service(state).rollout(workflow, step: step, change: change, yes: yes, json: json, noWait: noWait))
     }
 }

@@ -26,7 +26,7 @@ struct StateCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            try finish(await service(state: state.url).stateShow(workflow, json: json))
+            try finish(await service(state).stateShow(workflow, json: json))
         }
     }
 
@@ -39,7 +39,7 @@ struct StateCommand: AsyncParsableCommand {
         var force = false
 
         func run() async throws {
-            try finish(await service(state: state.url).statePull(workflow, force: force))
+            try finish(await service(state).statePull(workflow, force: force))
         }
     }
 
@@ -54,7 +54,7 @@ struct StateCommand: AsyncParsableCommand {
         var force = false
 
         func run() async throws {
-            try finish(await service(state: state.url).statePush(workflow, force: force))
+            try finish(await service(state).statePush(workflow, force: force))
         }
     }
 
@@ -69,7 +69,7 @@ struct StateCommand: AsyncParsableCommand {
         @OptionGroup var state: StateOption
 
         func run() async throws {
-            try finish(await service(state: state.url).stateUnlock(workflow, runID: force))
+            try finish(await service(state).stateUnlock(workflow, runID: force))
         }
     }
 }

@@ -31,11 +31,11 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         if live {
-            try finish(await LiveStatusService(workflows: service(state: state.url)).run(workflow, json: json))
+            try finish(await LiveStatusService(workflows: service(state)).run(workflow, json: json))
         } else if drift {
-            try finish(await service(state: state.url).statusDrift(workflow, json: json))
+            try finish(await service(state).statusDrift(workflow, json: json))
         } else {
-            try finish(await service(state: state.url).status(workflow, json: json))
+            try finish(await service(state).status(workflow, json: json))
         }
     }
 }

@@ -22,6 +22,6 @@ struct SyncCommand: AsyncParsableCommand {
     @OptionGroup var state: StateOption
 
     func run() async throws {
-        try finish(await SyncService(workflows: service(state: state.url)).run(workflow, watch: watch))
+        try finish(await SyncService(workflows: service(state)).run(workflow, watch: watch))
     }
 }

@@ -50,7 +50,7 @@ struct TeardownCommand: AsyncParsableCommand {
         if deleteFlag { options["delete-flag"] = "true" }
         if retainFunction { options["retain-function"] = "true" }
         let waiting = wait ? TeardownWait(poll: Self.seconds(poll) ?? 30, timeout: Self.seconds(timeout) ?? 8 * 3600) : nil
-        try finish(await service(state: state.url).teardown(workflow, yes: yes, json: json, stepOptions: options, wait: waiting))
+        try finish(await service(state).teardown(workflow, yes: yes, json: json, stepOptions: options, wait: waiting))
     }
 
     static func seconds(_ text: String) -> Double? { TimeSpec.duration(text) }

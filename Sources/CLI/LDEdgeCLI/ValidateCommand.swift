@@ -15,7 +15,9 @@ struct ValidateCommand: AsyncParsableCommand {
     @Flag(help: "Print the diagnostics as one JSON document on stdout.")
     var json = false
 
+    @OptionGroup var state: StateOption
+
     func run() async throws {
-        try finish(await service().validate(workflow, json: json))
+        try finish(await service(state).validate(workflow, json: json))
     }
 }
