@@ -57,6 +57,8 @@ extension WorkflowService {
         public var allowDirty = false
         public var json = false
         public var stepOptions: [String: String] = [:]
+        /// `--ttl`: seconds until the environment expires (re-deploying extends it).
+        public var ttl: Double?
         public init() {}
     }
 
@@ -64,7 +66,18 @@ extension WorkflowService {
         let events = flags.json ? EventStream(console: console) : nil
         return await run(command: "deploy", events: events) { result in
             let saved = try SavedPlan.read(path)
-            let workflow = try await load(saved?.workflowPath ?? path)
+            var service = self
+            if let saved {
+                // A saved plan is applied to the environment it was made for.
+                if environmentName != nil, environmentName != saved.environment {
+                    throw SavedPlanError.otherEnvironment(planned: saved.environment, now: environmentName)
+                }
+                service.environmentName = saved.environment
+            }
+            let workflow = try await service.load(saved?.workflowPath ?? path)
+            if flags.ttl != nil, workflow.environment == nil {
+                throw DeployOptionError.ttlWithoutEnvironment
+            }
             if let saved { try check(saved, against: workflow) }
             var git = try GitStamp.read(at: workflow.directory, stateRoot: stateRoot)
             if saved != nil { git = git.excluding(planFile: path) }
@@ -86,6 +99,7 @@ extension WorkflowService {
                 options.allowDirty = flags.allowDirty
                 options.stepOptions = flags.stepOptions
                 options.expectedSerial = saved?.serial
+                options.ttl = flags.ttl
             }
             let console = self.console
             let interactive = !flags.yes && Console.standardInputIsTerminal && saved == nil
@@ -111,6 +125,18 @@ extension WorkflowService {
                 }
             }
             return .success
+        }
+    }
+}
+
+/// A deploy flag that does not fit the rest of the command.
+public enum DeployOptionError: Error, CustomStringConvertible {
+    case ttlWithoutEnvironment
+
+    public var description: String {
+        switch self {
+        case .ttlWithoutEnvironment:
+            return "--ttl needs --env NAME (or LDEDGE_ENV): only an environment expires (ldedge gc tears expired ones down); nothing was changed"
         }
     }
 }

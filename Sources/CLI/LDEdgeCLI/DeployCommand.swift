@@ -1,6 +1,7 @@
 import ArgumentParser
 import LDEdgeApp
 import LDEdgeCore
+import Operations
 
 struct DeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,7 +36,18 @@ struct DeployCommand: AsyncParsableCommand {
     @Flag(help: "Do not wait for CloudFront to report Deployed.")
     var noWait = false
 
+    @Option(help: ArgumentHelp(
+        "With --env: the environment expires this long after this deploy (30s, 15m, 72h, 7d); each later deploy extends it by the same again. 'ldedge gc' tears expired environments down.",
+        valueName: "duration"))
+    var ttl: String?
+
     @OptionGroup var state: StateOption
+
+    func validate() throws {
+        if let ttl, TimeSpec.duration(ttl).map({ $0 > 0 }) != true {
+            throw ValidationError("--ttl '\(ttl)' is not a duration; write 30s, 15m, 72h or 7d")
+        }
+    }
 
     func run() async throws {
         var flags = WorkflowService.DeployFlags()
@@ -45,6 +57,7 @@ struct DeployCommand: AsyncParsableCommand {
         flags.allowDirty = allowDirty
         flags.json = json
         if noWait { flags.stepOptions["no-wait"] = "true" }
+        flags.ttl = ttl.flatMap(TimeSpec.duration)
         try finish(await service(state).deploy(workflow, flags: flags))
     }
 }

@@ -36,6 +36,7 @@ public final class Engine: Sendable {
         var entries: [StepPlanEntry] = []
         var drift: [DriftItem] = []
         var driftWarnings: [Diagnostic] = []
+        var planned: [(WorkflowStep, any Step, StepContext)] = []
         for workflowStep in workflow.steps {
             let kind = try await stepKind(workflowStep.kind, step: workflowStep.id, workflow: workflow, state: state)
             var entry = StepPlanEntry(id: workflowStep.id, kind: workflowStep.kind)
@@ -62,6 +63,7 @@ public final class Engine: Sendable {
             let context = makeContext(workflow: workflow, stepID: workflowStep.id, kind: kind.kind, phase: .plan, state: state, recorder: nil,
                                       services: services, upcoming: workflow.steps.map(\.id).filter(upcoming.contains))
             do {
+                planned.append((workflowStep, step, context))
                 var stepPlan = try await step.plan(context)
                 stepPlan.findings += context.notes.withLock { $0 }.map { Diagnostic.note($0, step: workflowStep.id) }
                 stepPlan.findings = stepPlan.findings.map { finding in
@@ -84,7 +86,8 @@ public final class Engine: Sendable {
             }
             entries.append(entry)
         }
-        return WorkflowPlan(workflow: workflow.name, file: workflow.file, git: git, steps: entries, findings: driftWarnings, serial: state.seq, drift: drift)
+        let conflicts = await conflicts(workflow, steps: planned)
+        return WorkflowPlan(workflow: workflow.name, file: workflow.file, git: git, steps: entries, findings: conflicts + driftWarnings, serial: state.seq, drift: drift)
     }
 
     // MARK: Deploy

@@ -16,6 +16,8 @@ public struct SavedPlan: Codable, Sendable {
     public var ldedge: String
     public var createdAt: Date
     public var workflow: String
+    /// The environment (`plan --env`) the plan was made for; deploying it uses the same one.
+    public var environment: String?
     /// The workflow file, absolute.
     public var file: String
     /// SHA-256 of the workflow file's bytes.
@@ -35,6 +37,7 @@ public struct SavedPlan: Codable, Sendable {
         ldedge = LDEdgeVersion.current
         createdAt = Date()
         self.workflow = workflow.name
+        environment = workflow.environment
         file = URL(fileURLWithPath: workflow.file).standardizedFileURL.path
         workflowHash = try Self.hash(ofFile: file)
         self.state = state
@@ -124,6 +127,7 @@ public enum SavedPlanError: Error, CustomStringConvertible, Sendable {
     case interrupted
     case worldChanged(steps: [String])
     case otherState(planned: String, now: String)
+    case otherEnvironment(planned: String?, now: String?)
 
     public var description: String {
         let again = "nothing was changed; make a new plan ('ldedge plan WORKFLOW --out FILE'), review it, and deploy that"
@@ -140,6 +144,9 @@ public enum SavedPlanError: Error, CustomStringConvertible, Sendable {
             return "the world changed since the plan was made: step\(steps.count == 1 ? "" : "s") \(steps.joined(separator: ", ")) would now do something else; \(again)"
         case .otherState(let planned, let now):
             return "the plan was made against the state at \(planned), but this run uses \(now); \(again)"
+        case .otherEnvironment(let planned, let now):
+            let describe = { (name: String?) in name.map { "environment \($0)" } ?? "no environment" }
+            return "the plan was made for \(describe(planned)), but this run asks for \(describe(now)) (--env / LDEDGE_ENV); nothing was changed; deploy it with the environment it was made for, or make a new plan"
         }
     }
 }

@@ -50,8 +50,10 @@ public protocol StateLocation: Sendable {
     /// True for shared (remote) locations; `ldedge state pull|push|unlock` need one.
     var isRemote: Bool { get }
     func store(for workflow: String) -> any StateBackend
-    /// The workflows that have state here.
+    /// The workflows that have state here (also those with state only in environments).
     func workflows() async throws -> [String]
+    /// The environments of `workflow` that have state here (`WORKFLOW/env/NAME/`), sorted.
+    func environments(of workflow: String) async throws -> [String]
     /// Who holds a workflow's lock, when the location can tell (nil: nobody, or not knowable).
     func lockHolder(workflow: String) async throws -> LockHolder?
     /// Deletes a lock left by a dead run, only when it belongs to `runID`.
@@ -120,7 +122,8 @@ public struct LocalStateLocation: StateLocation {
     public var description: String { root.path }
     public var isRemote: Bool { false }
     public func store(for workflow: String) -> any StateBackend { StateStore(root: root, workflow: workflow) }
-    public func workflows() async throws -> [String] { StateStore.workflows(in: root) }
+    public func workflows() async throws -> [String] { StateStore.workflows(in: root, includingEnvironments: true) }
+    public func environments(of workflow: String) async throws -> [String] { StateStore.environments(of: workflow, in: root) }
 
     public func forceUnlock(workflow: String, runID: String) async throws {
         throw StateError.io(

@@ -96,11 +96,23 @@ public final class StateStore: StateBackend, Sendable {
         }
     }
 
-    /// The workflows with state under `root`.
-    public static func workflows(in root: URL) -> [String] {
+    /// The workflows with state under `root` (with `includingEnvironments`, also those whose
+    /// only state is in environments).
+    public static func workflows(in root: URL, includingEnvironments: Bool = false) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
         return names.filter {
             FileManager.default.fileExists(atPath: root.appendingPathComponent($0).appendingPathComponent("journal.jsonl").path)
+                || (includingEnvironments && !environments(of: $0, in: root).isEmpty)
+        }.sorted()
+    }
+
+    /// The environments of `workflow` with state under `root` (`WORKFLOW/env/NAME/journal.jsonl`).
+    public static func environments(of workflow: String, in root: URL) -> [String] {
+        let folder = root.appendingPathComponent(workflow).appendingPathComponent("env")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.filter {
+            Deployment.problem(environment: $0) == nil
+                && FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).appendingPathComponent("journal.jsonl").path)
         }.sorted()
     }
 

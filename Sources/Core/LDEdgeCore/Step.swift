@@ -65,6 +65,11 @@ public protocol Step: Sendable {
     /// Outputs whose value the input decides before anything is applied (a bucket's name), so the
     /// permissions of later steps can name them. Default: none.
     func knownOutputs(_ context: PermissionContext) -> [String: String]
+
+    /// What the step changes outside the names `scopedName` makes, that no two environments of a
+    /// workflow may share (a LaunchDarkly flag in one project and environment). A plan claiming
+    /// what another environment's recorded state claims is refused. Default: nothing.
+    func claims(_ context: StepContext) -> [Claim]
 }
 
 extension Step {
@@ -78,4 +83,5 @@ extension Step {
     public static func rolloutNotice(_ input: Input) -> String? { nil }
     public func permissions(_ context: PermissionContext) -> [Permission] { [] }
     public func knownOutputs(_ context: PermissionContext) -> [String: String] { [:] }
+    public func claims(_ context: StepContext) -> [Claim] { [] }
 }

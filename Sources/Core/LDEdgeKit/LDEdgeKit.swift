@@ -80,3 +80,5 @@ public typealias WorkflowState = LDEdgeCore.WorkflowState
 
 /// The workflow and its environment (`--env`); `Deployment.fit` shortens a name with a stable hash.
 public typealias Deployment = LDEdgeCore.Deployment
+/// What a step changes that no two environments of a workflow may share (`Step.claims`).
+public typealias Claim = LDEdgeCore.Claim

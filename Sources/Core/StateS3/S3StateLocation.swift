@@ -97,6 +97,18 @@ public struct S3StateLocation: StateLocation {
         }
     }
 
+    public func environments(of workflow: String) async throws -> [String] {
+        try await preflight()
+        let listPrefix = base(workflow) + "/env/"
+        do {
+            let page = try await s3.listObjectsV2Page(bucket: bucket, prefix: listPrefix, delimiter: "/")
+            return page.commonPrefixes.map { String($0.dropFirst(listPrefix.count).dropLast()) }
+                .filter { Deployment.problem(environment: $0) == nil }.sorted()
+        } catch {
+            throw explain(error, key: listPrefix)
+        }
+    }
+
     public func lockHolder(workflow: String) async throws -> LockHolder? {
         try await readLock(workflow)?.holder
     }
