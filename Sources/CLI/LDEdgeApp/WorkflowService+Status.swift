@@ -19,7 +19,8 @@ extension WorkflowService {
                 console.out(String(decoding: try JSONEncoder.pretty.encode(state), as: UTF8.self))
                 return .success
             }
-            console.out("workflow '\(name)'\(state.workflowFile.map { " (\($0))" } ?? "")")
+            console.out("workflow \(Deployment(stateKey: name))\(state.workflowFile.map { " (\($0))" } ?? "")")
+            if let expires = state.expires { console.out("  expires: \(WallClock.format(expires))\(expires <= WallClock.now(environment: environment) ? " (expired: 'ldedge gc' tears it down)" : "")") }
             if let run = state.lastRun {
                 console.out("  last run: \(run.command) \(run.id), \(run.finishedAt == nil ? "did not finish (interrupted)" : run.outcome ?? "")")
                 if let git = run.git { console.out("  source: \(git.summary)") }

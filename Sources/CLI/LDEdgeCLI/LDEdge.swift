@@ -17,7 +17,9 @@ struct LDEdge: AsyncParsableCommand {
             and rolls back in reverse on any failure; 'teardown' removes what ldedge created.
 
             State lives in .ldedge/<workflow>/ in the current directory (journal + snapshot, mode 0600), \
-            or is shared through S3 with 'state: s3://BUCKET/PREFIX', --state or LDEDGE_STATE.
+            or is shared through S3 with 'state: s3://BUCKET/PREFIX', --state or LDEDGE_STATE. \
+            --env NAME (or LDEDGE_ENV) deploys another copy of a workflow with its own state \
+            (.ldedge/<workflow>/env/NAME/) and resource names; 'envs' lists them, 'gc' removes expired ones.
 
             Exit codes: 0 success; 1 failure (rolled back unless --no-rollback); 2 changes pending \
             (plan --detailed-exitcode, status --drift); 3 teardown waiting on AWS (run it again later); \
@@ -28,7 +30,7 @@ struct LDEdge: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self, PlanCommand.self, DeployCommand.self, TeardownCommand.self,
             StatusCommand.self, StepsCommand.self, SchemaCommand.self, SandboxCommand.self, RolloutCommand.self, InvokeCommand.self, LogsCommand.self,
-            StateCommand.self, IAMPolicyCommand.self, SyncCommand.self,
+            StateCommand.self, IAMPolicyCommand.self, SyncCommand.self, EnvsCommand.self, GCCommand.self,
         ]
     )
 }

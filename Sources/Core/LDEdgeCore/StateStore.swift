@@ -32,6 +32,14 @@ public enum StateError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// True when another run holds the lock (a live local run, or a remote lock object).
+    public var isLockHeld: Bool {
+        switch self {
+        case .locked, .lockHeld, .lockUnreadable: return true
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .locked(let workflow, let pid, let path):
