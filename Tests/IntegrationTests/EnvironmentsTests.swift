@@ -137,9 +137,10 @@ final class EnvironmentsTests: XCTestCase {
         let line = (fixed.components(separatedBy: "\n").firstIndex { $0.contains("flag: rebrand-pr-1") } ?? -1) + 1
         let conflict = try ldedge(["plan", "workflows/fixed.yaml", "--env", "pr-9"])
         XCTAssertEqual(conflict.status, ExitStatus.invalidWorkflow.rawValue, conflict.stdout + conflict.stderr)
-        XCTAssertTrue(conflict.stderr.contains("workflows/fixed.yaml:\(line):"), "located at the flag input (line \(line)): \(conflict.stderr)")
-        XCTAssertTrue(conflict.stderr.contains("environment 'pr-1'") && conflict.stderr.contains("rebrand-pr-1"), conflict.stderr)
-        XCTAssertTrue(conflict.stderr.contains("${workflow.environment}"), "says how to separate them: \(conflict.stderr)")
+        let refusal = conflict.stdout + conflict.stderr
+        XCTAssertTrue(refusal.contains("workflows/fixed.yaml:\(line):"), "located at the flag input (line \(line)): \(refusal)")
+        XCTAssertTrue(refusal.contains("environment 'pr-1'") && refusal.contains("rebrand-pr-1"), refusal)
+        XCTAssertTrue(refusal.contains("${workflow.environment}"), "says how to separate them: \(refusal)")
 
         // Tearing pr-1 down leaves the others intact.
         try teardownUntilDone("pr-1")
@@ -147,7 +148,8 @@ final class EnvironmentsTests: XCTestCase {
         XCTAssertEqual(Set(after.functions.keys), ["rebrand-viewer-request-staging", "rebrand-viewer-request-pr-2"])
         XCTAssertEqual(Set(after.buckets.keys), ["ldedge-rebrand-site-staging", "ldedge-rebrand-site-pr-2"])
         XCTAssertEqual(after.distributions.count, 2)
-        XCTAssertEqual(try split("pr-2").old + (try split("pr-2")).new, 400)
+        let survivor = try split("pr-2")
+        XCTAssertEqual(survivor.old + survivor.new, 400)
         let plan = try ldedge(["plan", "workflows/rebrand.yaml", "--env", "staging", "--detailed-exitcode"])
         XCTAssertEqual(plan.status, 0, "staging is unchanged by pr-1's teardown: \(plan.stdout)\(plan.stderr)")
     }
@@ -178,7 +180,7 @@ final class EnvironmentsTests: XCTestCase {
         // pr-3's lock is held by another process: gc leaves it alone and says so.
         let holder = try startProcess(URL(fileURLWithPath: "/usr/bin/flock"), [project.file(".ldedge/rebrand/env/pr-3/lock").path, "sleep", "60"], in: project.url)
         defer { holder.signal(SIGTERM) }
-        Thread.sleep(forTimeInterval: 0.3)
+        try await Task.sleep(nanoseconds: 300_000_000)
         let first = try ldedge(["gc"], extra: clock)
         XCTAssertEqual(first.status, ExitStatus.teardownPending.rawValue, "pr-1's function still has replicas: \(first.stderr)")
         XCTAssertTrue(first.stderr.contains("skipped 'rebrand' (environment pr-3)"), first.stderr)
@@ -197,7 +199,7 @@ final class EnvironmentsTests: XCTestCase {
             status = again.status
             if status == 0 { break }
             XCTAssertEqual(status, ExitStatus.teardownPending.rawValue, again.stderr)
-            Thread.sleep(forTimeInterval: 0.5)
+            try await Task.sleep(nanoseconds: 500_000_000)
         }
         XCTAssertEqual(status, 0)
         let inventory = try await emulator.inventory()
@@ -279,6 +281,6 @@ final class EnvironmentsTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("workflows/site.yaml:7:3: error: 'Bad_Name' in 'environments' is not an environment name"), result.stderr)
         XCTAssertTrue(result.stderr.contains("workflows/site.yaml:4:1: error: environment 'qa' is not declared in 'environments' (staging)"), result.stderr)
         let staging = try ldedge(["validate", "workflows/site.yaml", "--env", "staging"])
-        XCTAssertTrue(staging.stderr.contains("workflows/site.yaml:13:44: error: variable 'missing' has no value in environment 'staging'"), staging.stderr)
+        XCTAssertTrue(staging.stderr.contains("workflows/site.yaml:13:39: error: variable 'missing' has no value in environment 'staging'"), staging.stderr)
     }
 }

@@ -26,12 +26,12 @@ final class DeploymentTests: XCTestCase {
 
     func testLongNamesAreShortenedWithAStableUniqueHash() {
         let environment = String(repeating: "a", count: 39)
-        let one = Deployment(workflow: "rebrand", environment: environment + "1").scoped("ldedge-rebrand-site", limit: 63)
-        let two = Deployment(workflow: "rebrand", environment: environment + "2").scoped("ldedge-rebrand-site", limit: 63)
+        let one = Deployment(workflow: "rebrand", environment: environment + "1").scoped("ldedge-rebrand-site-bucket", limit: 63)
+        let two = Deployment(workflow: "rebrand", environment: environment + "2").scoped("ldedge-rebrand-site-bucket", limit: 63)
         XCTAssertTrue(one.wasShortened)
         XCTAssertEqual(one.value.count, 63)
         XCTAssertNotEqual(one.value, two.value)
-        XCTAssertEqual(one.value, Deployment(workflow: "rebrand", environment: environment + "1").scoped("ldedge-rebrand-site", limit: 63).value)
+        XCTAssertEqual(one.value, Deployment(workflow: "rebrand", environment: environment + "1").scoped("ldedge-rebrand-site-bucket", limit: 63).value)
         XCTAssertNotNil(one.value.range(of: "^[a-z0-9][a-z0-9-]*-[0-9a-f]{8}$", options: .regularExpression), one.value)
         // The cut never leaves a hyphen before the hash's own.
         XCTAssertEqual(Deployment.fit("abc-" + String(repeating: "d", count: 10), limit: 13).count, 12)
