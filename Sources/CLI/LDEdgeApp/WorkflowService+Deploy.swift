@@ -117,7 +117,7 @@ extension WorkflowService {
                 result.value = try JSONValue(encoding: report)
             } else {
                 if !report.recovered.isEmpty { console.out("recovered from an interrupted run: \(report.recovered.joined(separator: ", "))") }
-                console.out("deployed '\(report.workflow)': \(report.applied.count) step\(report.applied.count == 1 ? "" : "s") applied, \(report.unchanged.count) unchanged")
+                console.out("deployed \(workflow.deployment): \(report.applied.count) step\(report.applied.count == 1 ? "" : "s") applied, \(report.unchanged.count) unchanged")
                 for (id, outputs) in report.outputs.sorted(by: { $0.key < $1.key }) where !outputs.isEmpty {
                     for (name, value) in outputs.sorted(by: { $0.key < $1.key }) where !value.isEmpty {
                         console.out("  \(id).\(name) = \(value.count > 120 ? String(value.prefix(117)) + "..." : value)")

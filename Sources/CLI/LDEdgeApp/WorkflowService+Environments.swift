@@ -64,8 +64,9 @@ extension WorkflowService {
     }
 
     /// `ldedge gc [WORKFLOW] [--dry-run] [--wait]`: tears down every expired environment, each
-    /// newest step first as teardown does; skips the ones whose lock is held. Exit 3 while
-    /// CloudFront still holds replicas of one (a later gc resumes it).
+    /// newest step first as teardown does, and finishes the teardowns already started (a preview
+    /// torn down when its pull request closed, still waiting on replicas); skips the ones whose
+    /// lock is held. Exit 3 while CloudFront still holds replicas of one (a later gc resumes it).
     public func collectExpired(_ argument: String?, dryRun: Bool, json: Bool, stepOptions: [String: String], wait: TeardownWait?) async -> ExitStatus {
         let events = json ? EventStream(console: console) : nil
         return await run(command: "gc", events: events) { result in
@@ -78,7 +79,9 @@ extension WorkflowService {
                     let deployment = Deployment(workflow: name, environment: environmentName)
                     let state = try await location.store(for: deployment.stateKey).load()
                     guard !state.isEmpty else { continue }
-                    if let expires = state.expires, expires <= now { expired.append((deployment, state)) } else { kept += 1 }
+                    // Expired, or a teardown already started (a preview closed with 'teardown', waiting on replicas).
+                    let resuming = state.steps.values.contains { $0.status == .pendingTeardown || $0.status == .tearingDown }
+                    if let expires = state.expires, expires <= now { expired.append((deployment, state)) } else if resuming { expired.append((deployment, state)) } else { kept += 1 }
                 }
             }
             struct Outcome: Encodable {
@@ -97,7 +100,7 @@ extension WorkflowService {
             var pending = false
             var failed = false
             for (deployment, state) in expired {
-                let when = state.expires.map { "expired \(WallClock.format($0))" } ?? "expired"
+                let when = state.expires.flatMap { $0 <= now ? "expired \(WallClock.format($0))" : nil } ?? "its teardown was started and waits on AWS"
                 var outcome = Outcome(workflow: deployment.workflow, environment: deployment.environment ?? "", expired: state.expires, result: "", message: nil)
                 if dryRun {
                     let owned = state.teardownOrder.flatMap { step in step.resources.map { "\(step.id): \($0.label)" } }

@@ -17,12 +17,12 @@ extension WorkflowService {
                 if json {
                     result.value = try JSONValue(encoding: TeardownReport(workflow: name, removed: [:], steps: []))
                 } else {
-                    console.out("nothing to tear down for '\(name)': no step owns anything")
+                    console.out("nothing to tear down for \(Deployment(stateKey: name)): no step owns anything")
                 }
                 return .success
             }
             if !json {
-                console.err("Teardown of '\(name)' will remove, newest first:")
+                console.err("Teardown of \(Deployment(stateKey: name)) will remove, newest first:")
                 for step in targets {
                     let owned = step.resources.map { "\($0.attributes["onTeardown"] ?? ($0.adopted ? "restore" : "delete")) \($0.label)" }
                     console.err("  \(step.id) (\(step.kind))\(owned.isEmpty ? "" : ": " + owned.joined(separator: ", "))")
@@ -35,7 +35,7 @@ extension WorkflowService {
             if json {
                 result.value = try JSONValue(encoding: report)
             } else {
-                console.out("tore down '\(name)':")
+                console.out("tore down \(Deployment(stateKey: name)):")
                 for id in report.steps {
                     let removed = report.removed[id] ?? []
                     console.out("  \(id): \(removed.isEmpty ? "nothing left to remove" : "removed " + removed.joined(separator: ", "))")

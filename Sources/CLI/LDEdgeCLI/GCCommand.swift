@@ -9,8 +9,8 @@ struct GCCommand: AsyncParsableCommand {
         abstract: "Tear down every expired environment (deploy --env NAME --ttl DURATION).",
         discussion: """
             Each expired environment is torn down as 'teardown --env NAME' would: newest step first, \
-            resumable. An environment that has not expired, or whose lock another run holds, is not \
-            touched. While CloudFront still holds replicas of a Lambda@Edge function, gc exits 3; \
+            resumable; so is one whose teardown was started and still waits on AWS. An environment \
+            that has not expired, or whose lock another run holds, is not touched. While CloudFront still holds replicas of a Lambda@Edge function, gc exits 3; \
             run it again later (a nightly job does) or pass --wait. Flags ldedge created for an \
             environment are deleted with it (--keep-flags restores their targeting instead). \
             LDEDGE_NOW (ISO 8601) replaces the clock expiry is judged by.

@@ -103,8 +103,10 @@ public struct LockHolder: Codable, Sendable, Equatable {
     }
 
     /// "locked by USER@HOST (pid N, run ID) since TIME; if that run is dead: ldedge state unlock WORKFLOW --force ID"
+    /// `workflow` is a workflow name or a state key (`rebrand/env/pr-42`).
     public func message(workflow: String) -> String {
-        "locked by \(user)@\(host) (pid \(pid), run \(runId)) since \(started); if that run is dead: ldedge state unlock \(workflow) --force \(runId)"
+        let deployment = Deployment(stateKey: workflow)
+        return "locked by \(user)@\(host) (pid \(pid), run \(runId)) since \(started); if that run is dead: ldedge state unlock \(deployment.workflow)\(deployment.envFlag) --force \(runId)"
     }
 }
 

@@ -43,7 +43,7 @@ public enum StateError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .locked(let workflow, let pid, let path):
-            return "workflow '\(workflow)' is in use by another ldedge run (pid \(pid)); wait for it to finish, or remove \(path) if that process is gone"
+            return "workflow \(Deployment(stateKey: workflow)) is in use by another ldedge run (pid \(pid)); wait for it to finish, or remove \(path) if that process is gone"
         case .io(let path, let reason):
             return "cannot write ldedge state at \(path): \(reason)"
         case .corrupt(let path, let line, let reason):
