@@ -85,4 +85,23 @@ print(" ".join(keys))
 PY
 )"
 [ -z "$left" ] || fail "recovery copies left in the state prefix after teardown: $left"
+
+say "6. pull-request preview (docs/ci.md): deploy --env pr-7 --ttl 72h, post the domain, close, nightly gc"
+e="$(clone e)"
+(cd "$e" && LDEDGE_ENV=pr-7 "$ldedge" deploy workflows/rebrand.yaml --ttl 72h --yes --json >"$work/preview.ndjson") || fail "the preview deploy failed"
+domain="$(tail -n 1 "$work/preview.ndjson" | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["outputs"]["cdn"]["domainName"])')"
+[ -n "$domain" ] || fail "the preview deploy's summary has no cdn.domainName"
+echo "preview address to post: https://$domain/" >&2
+status=0; (cd "$e" && LDEDGE_ENV=pr-7 "$ldedge" teardown workflows/rebrand.yaml --yes --delete-flag) || status=$?
+[ "$status" -eq 0 ] || [ "$status" -eq 3 ] || fail "closing the preview exited $status, expected 0 or 3"
+f="$(clone f)"
+for attempt in $(seq 30); do
+    status=0; run "$f" gc workflows/rebrand.yaml || status=$?
+    [ "$status" -eq 0 ] && break
+    [ "$status" -eq 3 ] || fail "gc exited $status"
+    sleep 2
+done
+[ "$status" -eq 0 ] || fail "gc did not finish the closed preview"
+run "$f" envs workflows/rebrand.yaml --all --json | python3 -c 'import json,sys; e=json.load(sys.stdin)["environments"]; assert [x["status"] for x in e] == ["torn-down"], e' \
+    || fail "the preview is not torn down"
 say "all checks passed"

@@ -8,7 +8,7 @@ import XCTest
 /// `ldedge --help` lists are exactly `ExitStatus`'s.
 final class ReadmeCommandTableTests: XCTestCase {
     /// Flags every command has, documented once rather than per row.
-    let everywhere: Set<String> = ["--help", "--version", "--state"]
+    let everywhere: Set<String> = ["--help", "--version", "--state", "--env"]
 
     func help(_ arguments: [String]) throws -> String {
         let result = try runProcess(try ldedgeBinary(), arguments + ["--help"], in: packageRoot, environment: ["COLUMNS": "200", "NO_COLOR": "1"])

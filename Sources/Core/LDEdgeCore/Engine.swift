@@ -168,7 +168,8 @@ public final class Engine: Sendable {
             let resolvable = recorder.resolvableOutputs
             var outputs: [String: [String: String]] = [:]
             for step in workflow.steps { outputs[step.id] = resolvable[step.id] ?? state.steps[step.id]?.outputs ?? [:] }
-            return DeployReport(workflow: workflow.name, applied: applied, unchanged: unchanged, outputs: outputs, recovered: recovered)
+            return DeployReport(workflow: workflow.name, applied: applied, unchanged: unchanged, outputs: outputs, recovered: recovered,
+                                environment: workflow.environment)
         }
     }
 

@@ -14,6 +14,8 @@ public struct DeployReport: Codable, Sendable {
     public var unchanged: [String]
     public var outputs: [String: [String: String]]
     public var recovered: [String]
+    /// The environment (`--env`) deployed; absent without one.
+    public var environment: String? = nil
 }
 
 /// The outcome of a teardown: what was removed, per step.
