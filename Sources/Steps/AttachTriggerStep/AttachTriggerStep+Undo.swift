@@ -97,7 +97,7 @@ extension AttachTriggerStep {
                     do { try await client.lambda.deleteFunction(name: resource.id) } catch where error.isAWSNotFound {}
                 }
             } catch where Self.isReplicated(error) {
-                throw TeardownPending("function \(resource.id) is still replicated by CloudFront (replicas are removed a few hours after the association is); run 'ldedge teardown' again later, it resumes here, or pass --retain-function to keep the function")
+                throw TeardownPending("function \(resource.id) is still replicated by CloudFront (replicas are removed a few hours after the association is); run 'ldedge teardown\(context.deployment.envFlag)' again later (or 'ldedge gc'), it resumes here, or pass --retain-function to keep the function")
             }
             try context.release(resource)
         }

@@ -115,7 +115,7 @@ extension EdgeDistributionStep {
             }
         }
         guard wait else {
-            throw TeardownPending("distribution \(distributionID) is being disabled; CloudFront needs about 15 minutes before it can be deleted: run 'ldedge teardown' again then")
+            throw TeardownPending("distribution \(distributionID) is being disabled; CloudFront needs about 15 minutes before it can be deleted: run 'ldedge teardown\(context.deployment.envFlag)' again then")
         }
         _ = try await waitDeployed(distributionID, context)
         let eTag = try await cloudFront.getDistributionConfig(id: distributionID).eTag
