@@ -47,4 +47,23 @@ final class EnvironmentStateTests: S3StateTestCase {
         let kept = try await JSONDecoder.iso8601.decode(WorkflowState.self, from: s3.getObject(bucket: bucket, key: "team/markers/env/pr-2/state.json").body)
         XCTAssertFalse(kept.isEmpty, "pr-2 is left alone")
     }
+
+    /// A saved plan is applied to the environment it was made for, and refused for another one.
+    func testSavedPlanKeepsItsEnvironment() async throws {
+        let a = try folder("env-plan")
+        try a.write("markers.yaml", markersWorkflow(state: "s3://\(bucket)/team"))
+        let plan = try ldedge(["plan", "markers.yaml", "--env", "pr-5", "--out", "pr5.plan"], in: a)
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        let wrong = try ldedge(["deploy", "pr5.plan", "--env", "pr-6", "--yes", "--allow-dirty"], in: a)
+        XCTAssertEqual(wrong.status, 1, wrong.stderr)
+        XCTAssertTrue(wrong.stderr.contains("the plan was made for environment pr-5, but this run asks for environment pr-6"), wrong.stderr)
+        let applied = try ldedge(["deploy", "pr5.plan", "--yes", "--allow-dirty"], in: a)
+        XCTAssertEqual(applied.status, 0, applied.stderr)
+        let objects = try await keys("team/markers/")
+        XCTAssertTrue(objects.contains("team/markers/env/pr-5/state.json"), "\(objects)")
+        XCTAssertFalse(objects.contains { $0.contains("pr-6") } || objects.contains("team/markers/state.json"), "\(objects)")
+        let ttl = try ldedge(["deploy", "markers.yaml", "--ttl", "1h", "--yes", "--allow-dirty"], in: a)
+        XCTAssertEqual(ttl.status, 1)
+        XCTAssertTrue(ttl.stderr.contains("--ttl needs --env NAME"), ttl.stderr)
+    }
 }
