@@ -63,7 +63,7 @@ final class EnvironmentStateTests: S3StateTestCase {
         XCTAssertTrue(objects.contains("team/markers/env/pr-5/state.json"), "\(objects)")
         XCTAssertFalse(objects.contains { $0.contains("pr-6") } || objects.contains("team/markers/state.json"), "\(objects)")
         let ttl = try ldedge(["deploy", "markers.yaml", "--ttl", "1h", "--yes", "--allow-dirty"], in: a)
-        XCTAssertEqual(ttl.status, 1)
+        XCTAssertEqual(ttl.status, 64, "a usage error")
         XCTAssertTrue(ttl.stderr.contains("--ttl needs --env NAME"), ttl.stderr)
     }
 }

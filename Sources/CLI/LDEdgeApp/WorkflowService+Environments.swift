@@ -40,7 +40,13 @@ extension WorkflowService {
             for name in names {
                 for environmentName in try await location.environments(of: name) {
                     let deployment = Deployment(workflow: name, environment: environmentName)
-                    let state = try await location.store(for: deployment.stateKey).load()
+                    let state: WorkflowState
+                    do {
+                        state = try await location.store(for: deployment.stateKey).load()
+                    } catch {
+                        console.err("warning: could not read the state of \(deployment): \(Secrets.shared.redact("\(error)")); not listed")
+                        continue
+                    }
                     let summary = Self.summary(state, deployment: deployment, location: location, now: now)
                     if all || summary.status != "torn-down" { rows.append(summary) }
                 }
@@ -74,10 +80,20 @@ extension WorkflowService {
             let now = WallClock.now(environment: environment)
             var expired: [(Deployment, WorkflowState)] = []
             var kept = 0
+            var unreadable = false
+            let log = { (message: String) in if json { events?.report(.notice(message)) } else { self.console.err(message) } }
             for name in names {
                 for environmentName in try await location.environments(of: name) {
                     let deployment = Deployment(workflow: name, environment: environmentName)
-                    let state = try await location.store(for: deployment.stateKey).load()
+                    let state: WorkflowState
+                    do {
+                        state = try await location.store(for: deployment.stateKey).load()
+                    } catch {
+                        // One unreadable state must not keep gc from the others.
+                        log("could not read the state of \(deployment) at \(location.description)/\(deployment.stateKey): \(Secrets.shared.redact("\(error)")); skipped it ('ldedge state show \(name) --env \(environmentName)' shows more)")
+                        unreadable = true
+                        continue
+                    }
                     guard !state.isEmpty else { continue }
                     // Expired, or a teardown already started (a preview closed with 'teardown', waiting on replicas).
                     let resuming = state.steps.values.contains { $0.status == .pendingTeardown || $0.status == .tearingDown }
@@ -93,12 +109,11 @@ extension WorkflowService {
                 var message: String?
             }
             var outcomes: [Outcome] = []
-            let log = { (message: String) in if json { events?.report(.notice(message)) } else { self.console.err(message) } }
             if expired.isEmpty {
                 log("gc: nothing has expired in \(location.description) (\(kept) environment\(kept == 1 ? "" : "s") not expired)")
             }
             var pending = false
-            var failed = false
+            var failed = unreadable
             for (deployment, state) in expired {
                 let when = state.expires.flatMap { $0 <= now ? "expired \(WallClock.format($0))" : nil } ?? "its teardown was started and waits on AWS"
                 var outcome = Outcome(workflow: deployment.workflow, environment: deployment.environment ?? "", expired: state.expires, result: "", message: nil)

@@ -77,6 +77,9 @@ public struct WorkflowService: Sendable {
                 console.err(console.paint("error: \(error)", .red))
                 return .failure
             }
+        } catch let error as DeployOptionError {
+            console.err(console.paint("error: \(error)", .red))
+            return .usage
         } catch {
             console.err(console.paint("error: \(Secrets.shared.redact("\(error)"))", .red))
             return .failure
