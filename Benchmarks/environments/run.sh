@@ -60,6 +60,9 @@ measure() {  # measure NAME PROJECT: alternating plans, alone then beside the si
     local listed; listed="$(cd "$dir" && "$ldedge" envs workflows/rebrand.yaml --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["environments"]))')"
     local a b; a="$(median "${alone[@]}")"; b="$(median "${beside[@]}")"
     printf '%-6s plan beside 0 environments: %s s   beside %s: %s s   ratio %s\n' "$name" "$a" "$((listed - 1))" "$b" "$(ratio "$a" "$b")"
+    # The same names are used by the next measurement: tear this one down (it resumes past replica waits).
+    hide_siblings "$name" "$dir"
+    until (cd "$dir" && "$ldedge" teardown workflows/rebrand.yaml --env bench --yes --delete-flag >/dev/null 2>&1); do sleep 0.3; done
 }
 hide_siblings() {
     if [ "$1" = local ]; then mkdir -p "$2/.aside" && find "$2/.ldedge/rebrand/env" -mindepth 1 -maxdepth 1 -name 's-*' -exec mv {} "$2/.aside/" \; ; else s3_rename env aside; fi

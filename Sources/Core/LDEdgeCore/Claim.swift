@@ -42,8 +42,25 @@ extension Engine {
         var findings: [Diagnostic] = []
         let services = ServiceCache()
         defer { Task { await services.close() } }
-        for sibling in siblings where sibling != workflow.deployment {
-            guard let state = try? await location.store(for: sibling.stateKey).load() else { continue }
+        // The other deployments' states, read a few at a time (each is a journal read, or a LIST
+        // and GETs in S3); one that cannot be read is skipped.
+        let others = siblings.filter { $0 != workflow.deployment }
+        var states: [Deployment: WorkflowState] = [:]
+        await withTaskGroup(of: (Deployment, WorkflowState?).self) { group in
+            var next = others.makeIterator()
+            func add() -> Bool {
+                guard let sibling = next.next() else { return false }
+                group.addTask { (sibling, try? await location.store(for: sibling.stateKey).load()) }
+                return true
+            }
+            for _ in 0..<8 { if !add() { break } }
+            while let (sibling, state) = await group.next() {
+                if let state { states[sibling] = state }
+                _ = add()
+            }
+        }
+        for sibling in others {
+            guard let state = states[sibling] else { continue }
             var held: [String: Claim] = [:]
             for id in state.order {
                 guard let stepState = state.steps[id], stepState.status.mayOwnResources, stepState.status != .pendingTeardown,
