@@ -97,7 +97,7 @@ extension WorkflowService {
                     guard !state.isEmpty else { continue }
                     // Expired, or a teardown already started (a preview closed with 'teardown', waiting on replicas).
                     let resuming = state.steps.values.contains { $0.status == .pendingTeardown || $0.status == .tearingDown }
-                    if let expires = state.expires, expires <= now { expired.append((deployment, state)) } else if resuming { expired.append((deployment, state)) } else { kept += 1 }
+                    if resuming || state.expires.map({ $0 <= now }) == true { expired.append((deployment, state)) } else { kept += 1 }
                 }
             }
             struct Outcome: Encodable {

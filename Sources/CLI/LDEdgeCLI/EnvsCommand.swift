@@ -24,12 +24,9 @@ struct EnvsCommand: AsyncParsableCommand {
     @Flag(help: "Also list environments that are torn down.")
     var all = false
 
-    @Option(
-        name: .customLong("state"),
-        help: "Where the state is: s3://BUCKET/PREFIX or a folder. Overrides LDEDGE_STATE and the workflow's 'state:'; default .ldedge/.")
-    var state: String?
+    @OptionGroup var state: StateURLOption
 
     func run() async throws {
-        try finish(await service(state: state).environments(workflow, json: json, all: all))
+        try finish(await service(state: state.url).environments(workflow, json: json, all: all))
     }
 }

@@ -3,12 +3,19 @@ import Foundation
 import LDEdgeApp
 import LDEdgeCore
 
-/// `--state URL` and `--env NAME`, accepted by every command that takes a workflow.
-struct StateOption: ParsableArguments {
+/// `--state URL`: where the state is (`envs` and `gc`, which look at every environment, take only this).
+struct StateURLOption: ParsableArguments {
     @Option(
         name: .customLong("state"),
         help: "Where the state is: s3://BUCKET/PREFIX (shared, locked) or a folder. Overrides LDEDGE_STATE and the workflow's 'state:'; default .ldedge/.")
     var url: String?
+}
+
+/// `--state URL` and `--env NAME`, accepted by every command that takes a workflow.
+struct StateOption: ParsableArguments {
+    @OptionGroup var location: StateURLOption
+
+    var url: String? { location.url }
 
     @Option(
         name: .customLong("env"),

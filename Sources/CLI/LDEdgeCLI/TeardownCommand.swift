@@ -1,7 +1,6 @@
 import ArgumentParser
 import LDEdgeApp
 import LDEdgeCore
-import Operations
 
 struct TeardownCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,19 +28,7 @@ struct TeardownCommand: AsyncParsableCommand {
     @Flag(help: "Keep the Lambda@Edge function (skip the hours-long wait for replica removal).")
     var retainFunction = false
 
-    @Flag(help: "While CloudFront still holds replicas, keep retrying (with backoff) instead of exiting 3.")
-    var wait = false
-
-    @Option(help: "With --wait: the first wait between attempts (doubled each time, at most 5m), e.g. 30s.")
-    var poll = "30s"
-
-    @Option(help: "With --wait: give up after this long (then exit 3; teardown resumes later), e.g. 8h.")
-    var timeout = "8h"
-
-    func validate() throws {
-        guard Self.seconds(poll).map({ $0 > 0 }) == true else { throw ValidationError("--poll '\(poll)' is not a duration; write 30s, 5m or 1h") }
-        guard Self.seconds(timeout) != nil else { throw ValidationError("--timeout '\(timeout)' is not a duration; write 30m, 8h or 1d") }
-    }
+    @OptionGroup var waiting: ReplicaWaitOption
 
     @OptionGroup var state: StateOption
 
@@ -49,9 +36,6 @@ struct TeardownCommand: AsyncParsableCommand {
         var options: [String: String] = [:]
         if deleteFlag { options["delete-flag"] = "true" }
         if retainFunction { options["retain-function"] = "true" }
-        let waiting = wait ? TeardownWait(poll: Self.seconds(poll) ?? 30, timeout: Self.seconds(timeout) ?? 8 * 3600) : nil
-        try finish(await service(state).teardown(workflow, yes: yes, json: json, stepOptions: options, wait: waiting))
+        try finish(await service(state).teardown(workflow, yes: yes, json: json, stepOptions: options, wait: waiting.teardownWait))
     }
-
-    static func seconds(_ text: String) -> Double? { TimeSpec.duration(text) }
 }
